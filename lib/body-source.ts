@@ -1,0 +1,73 @@
+// Streamed response bodies, whatever their kind (async iterable, Node Readable, web ReadableStream), behind
+// one pull interface: the write queue asks for the next chunk only when the socket can take it, and cancels
+// the source the moment the client is gone.
+import type { Chunk } from './serializers/serializer.js';
+
+export interface BodySource {
+  /** The next non-empty chunk, or null at the end. */
+  next(): Promise<Chunk | null>;
+  /** Stops the producer: return() on an iterator, destroy() on a Readable, cancel() on a ReadableStream. */
+  cancel(reason: unknown): void;
+}
+
+interface WebReader {
+  read(): Promise<{ done: boolean; value?: unknown }>;
+  cancel(reason?: unknown): Promise<void>;
+}
+
+function isWebStream(value: object): value is { getReader(): WebReader } {
+  return typeof (value as { getReader?: unknown }).getReader === 'function';
+}
+
+function isNodeReadable(value: object): value is AsyncIterable<unknown> & { destroy(error?: Error): void } {
+  const v = value as { pipe?: unknown; destroy?: unknown; [Symbol.asyncIterator]?: unknown };
+  return typeof v.pipe === 'function' && typeof v.destroy === 'function' && typeof v[Symbol.asyncIterator] === 'function';
+}
+
+/** A body that is sent as a stream rather than serialized whole. Strings and arrays are not streams. */
+export function isStreamBody(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  return typeof (value as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] === 'function' || isWebStream(value);
+}
+
+function checkChunk(value: unknown): Chunk {
+  if (typeof value === 'string' || value instanceof Uint8Array) return value;
+  throw new TypeError(`a streamed body yielded ${value === null ? 'null' : typeof value}; chunks must be strings or Uint8Arrays`);
+}
+
+export function toBodySource(value: unknown): BodySource {
+  const body = value as object;
+  if (isWebStream(body) && !isNodeReadable(body)) {
+    const reader = body.getReader();
+    return {
+      async next() {
+        for (;;) {
+          const { done, value: chunk } = await reader.read();
+          if (done) return null;
+          const checked = checkChunk(chunk);
+          if (checked.length > 0) return checked;
+        }
+      },
+      cancel(reason) {
+        reader.cancel(reason).catch(() => {});
+      },
+    };
+  }
+  const iterator = (body as AsyncIterable<unknown>)[Symbol.asyncIterator]();
+  const readable = isNodeReadable(body) ? body : null;
+  return {
+    async next() {
+      for (;;) {
+        const step = await iterator.next();
+        if (step.done === true) return null;
+        const checked = checkChunk(step.value);
+        if (checked.length > 0) return checked;
+      }
+    },
+    cancel(reason) {
+      if (readable !== null) readable.destroy(reason instanceof Error ? reason : undefined);
+      const done = iterator.return?.();
+      if (done !== undefined) Promise.resolve(done).catch(() => {});
+    },
+  };
+}

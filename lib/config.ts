@@ -1,0 +1,117 @@
+// Server options, their defaults (limits.ts), and the resolved configuration the stages read.
+import type { Writable } from 'node:stream';
+import { connectionLines, type ConnectionLines } from './frame.js';
+import * as limits from './limits.js';
+import type { ParserLimits } from './parser.js';
+import type { SerializeContext } from './serialize.js';
+import { json } from './serializers/json.js';
+import { checkSerializer, type Serializer } from './serializers/serializer.js';
+import type { Hooks } from './stages.js';
+
+export interface ServerOptions {
+  /** Request line + headers, bytes (→ 431). */
+  maxHeaderSize?: number;
+  /** Request target, bytes (→ 414). */
+  maxRequestLineSize?: number;
+  /** Header fields per request (→ 431). */
+  maxHeaderCount?: number;
+  /** Request body, bytes (→ 413). */
+  maxBodySize?: number;
+  /** Chunk extensions and trailers between two runs of chunked data, bytes (→ 413). */
+  maxChunkOverhead?: number;
+  /** Idle time between requests, ms; advertised as `Keep-Alive: timeout=N`. */
+  keepAliveTimeout?: number;
+  /** Extra idle time beyond the advertised one, ms. */
+  keepAliveBuffer?: number;
+  /** First byte of a request → end of its head, ms (→ 408). */
+  headersTimeout?: number;
+  /** First byte of a request → end of its body, ms (→ 408). */
+  requestTimeout?: number;
+  /** A blocked write making no progress for this long destroys the connection, ms. */
+  writeTimeout?: number;
+  /** How long a closing connection keeps reading before it is destroyed, ms. */
+  closeLinger?: number;
+  /** Bytes buffered per connection, each way. */
+  highWaterMark?: number;
+  /** Requests parsed but not yet answered per connection. */
+  maxPipelineDepth?: number;
+  /** Unread request body bytes thrown away to keep a connection, beyond which it closes. */
+  maxDiscardSize?: number;
+  /** Open connections; more get 503 and are closed (0 = no limit). */
+  maxConnections?: number;
+  /** Requests per connection; the last one's response says `Connection: close` (0 = no limit). */
+  maxRequestsPerConnection?: number;
+  /** The serializer for plain values, or several: the first is the default, `Accept` picks among them. */
+  serializers?: Serializer | readonly Serializer[];
+  /** With several serializers: answer 406 when Accept allows none (default: use the first). */
+  strictAccept?: boolean;
+  /** When to send `100 Continue`: when the handler starts reading the body (default), or at once. */
+  continue?: 'on-read' | 'immediately';
+  /** A function per stage; see stages.ts. */
+  hooks?: Hooks;
+  /** Print an annotated wire log: true for stderr, or a stream. */
+  trace?: boolean | Writable;
+  /** Add `Server-Timing: handle;dur=…, serialize;dur=…` to responses. */
+  serverTiming?: boolean;
+  /** Measure per-request timings (`req.timings`) even with no hook, trace or Server-Timing. */
+  timings?: boolean;
+}
+
+export interface ServerConfig {
+  readonly parserLimits: ParserLimits;
+  readonly keepAliveTimeout: number;
+  readonly keepAliveBuffer: number;
+  readonly headersTimeout: number;
+  readonly requestTimeout: number;
+  readonly writeTimeout: number;
+  readonly closeLinger: number;
+  readonly highWaterMark: number;
+  readonly maxPipelineDepth: number;
+  readonly maxDiscardSize: number;
+  readonly maxConnections: number;
+  readonly maxRequestsPerConnection: number;
+  readonly continueAtOnce: boolean;
+  readonly serverTiming: boolean;
+  readonly serialize: SerializeContext;
+  readonly lines: ConnectionLines;
+}
+
+function count(name: string, value: number | undefined, fallback: number, min = 0): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
+    throw new TypeError(`option ${name} must be a number >= ${min}, got ${String(value)}`);
+  }
+  return Math.floor(value);
+}
+
+export function resolveConfig(options: ServerOptions): ServerConfig {
+  const serializers = options.serializers === undefined ? [json()] : ([] as Serializer[]).concat(options.serializers);
+  if (serializers.length === 0) throw new TypeError('option serializers needs at least one serializer');
+  serializers.forEach(checkSerializer);
+  const keepAliveTimeout = count('keepAliveTimeout', options.keepAliveTimeout, limits.KEEP_ALIVE_TIMEOUT);
+  return {
+    parserLimits: {
+      maxHeaderSize: count('maxHeaderSize', options.maxHeaderSize, limits.MAX_HEADER_SIZE, 64),
+      maxRequestLineSize: count('maxRequestLineSize', options.maxRequestLineSize, limits.MAX_REQUEST_LINE_SIZE, 16),
+      maxHeaderCount: count('maxHeaderCount', options.maxHeaderCount, limits.MAX_HEADER_COUNT, 1),
+      maxBodySize: count('maxBodySize', options.maxBodySize, limits.MAX_BODY_SIZE),
+      maxChunkOverhead: count('maxChunkOverhead', options.maxChunkOverhead, limits.MAX_CHUNK_OVERHEAD, 64),
+    },
+    keepAliveTimeout,
+    keepAliveBuffer: count('keepAliveBuffer', options.keepAliveBuffer, limits.KEEP_ALIVE_BUFFER),
+    headersTimeout: count('headersTimeout', options.headersTimeout, limits.HEADERS_TIMEOUT),
+    requestTimeout: count('requestTimeout', options.requestTimeout, limits.REQUEST_TIMEOUT),
+    writeTimeout: count('writeTimeout', options.writeTimeout, limits.WRITE_TIMEOUT),
+    closeLinger: count('closeLinger', options.closeLinger, limits.CLOSE_LINGER),
+    highWaterMark: count('highWaterMark', options.highWaterMark, limits.HIGH_WATER_MARK, 1),
+    maxPipelineDepth: count('maxPipelineDepth', options.maxPipelineDepth, limits.MAX_PIPELINE_DEPTH, 1),
+    maxDiscardSize: count('maxDiscardSize', options.maxDiscardSize, limits.MAX_DISCARD_SIZE),
+    maxConnections: count('maxConnections', options.maxConnections, limits.MAX_CONNECTIONS),
+    maxRequestsPerConnection: count('maxRequestsPerConnection', options.maxRequestsPerConnection, limits.MAX_REQUESTS_PER_CONNECTION),
+    continueAtOnce: options.continue === 'immediately',
+    serverTiming: options.serverTiming === true,
+    serialize: { serializers, strictAccept: options.strictAccept === true },
+    // The advertised timeout is in whole seconds, rounded down, so a client never waits past our own.
+    lines: connectionLines(Math.floor(keepAliveTimeout / 1000)),
+  };
+}

@@ -1,0 +1,99 @@
+// The demo server `npm start` runs: one route per thing the server does, small enough to read in one go.
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ServerOptions } from './config.js';
+import { orders } from './demo-data.js';
+import { HttpError } from './errors.js';
+import type { Request } from './request.js';
+import { reply, type Result } from './result.js';
+import { router } from './router.js';
+import { createServer, type Server } from './server.js';
+
+export const MAX_ROWS = 100_000;
+/** /echo answers with a Content-Length when the body fits in this; a larger one streams back as it comes. */
+export const ECHO_WHOLE_LIMIT = 64 * 1024;
+
+function badRequest(message: string): HttpError {
+  return new HttpError(400, message, { code: 'H1W_DEMO_BAD_PARAMETER' });
+}
+
+/** An integer query parameter in [min, max], or `fallback` when absent. */
+function intParam(req: Request, name: string, fallback: number, min: number, max: number): number {
+  const raw = req.query.get(name);
+  if (raw === null) return fallback;
+  if (!/^[0-9]{1,9}$/.test(raw)) throw badRequest(`${name} must be an integer from ${min} to ${max}`);
+  const value = Number(raw);
+  if (value < min || value > max) throw badRequest(`${name} must be an integer from ${min} to ${max}`);
+  return value;
+}
+
+/** Echo: small bodies come back whole (with a length), large ones stream back chunk by chunk. */
+async function echo(req: Request): Promise<Result> {
+  const type = req.header('content-type');
+  const headers = type === undefined ? undefined : { 'Content-Type': type };
+  const iterator = req.body[Symbol.asyncIterator]();
+  const head: Buffer[] = [];
+  let size = 0;
+  for (;;) {
+    const step = await iterator.next();
+    if (step.done === true) {
+      const body = head.length === 1 ? (head[0] as Buffer) : Buffer.concat(head, size);
+      return { status: 200, headers: headers ?? { 'Content-Type': 'application/octet-stream' }, body };
+    }
+    head.push(step.value);
+    size += step.value.length;
+    if (size >= ECHO_WHOLE_LIMIT) break;
+  }
+  async function* rest(): AsyncGenerator<Buffer> {
+    yield* head;
+    for (;;) {
+      const step = await iterator.next();
+      if (step.done === true) return;
+      yield step.value;
+    }
+  }
+  return { status: 200, headers: headers ?? { 'Content-Type': 'application/octet-stream' }, body: rest() };
+}
+
+async function* pattern(chunks: number, size: number, delay: number, signal: AbortSignal): AsyncGenerator<Buffer> {
+  // One buffer, sent again and again: the server's memory must not grow with the response.
+  const block = Buffer.alloc(size, 'h1wire streams chunk by chunk. ');
+  for (let i = 0; i < chunks; i++) {
+    if (delay > 0) await sleep(delay, undefined, { signal });
+    yield block;
+  }
+}
+
+export function demoHandler(getServer: () => Server | null) {
+  return router({
+    'GET /': () => ({ hello: 'world' }),
+    'GET /orders': (req) => orders(intParam(req, 'rows', 50, 0, MAX_ROWS)),
+    '/echo': echo,
+    'GET /stream': (req) => {
+      const chunks = intParam(req, 'chunks', 10, 0, 10_000_000);
+      const size = intParam(req, 'size', 1024, 1, 16 * 1024 * 1024);
+      const delay = intParam(req, 'delay', 0, 0, 60_000);
+      return { status: 200, headers: { 'Content-Type': 'application/octet-stream' }, body: pattern(chunks, size, delay, req.signal) };
+    },
+    'GET /status/:code': (req) => {
+      const code = req.params.code ?? '';
+      if (!/^[2-5][0-9][0-9]$/.test(code)) throw badRequest('status must be from 200 to 599');
+      const status = Number(code);
+      return status === 204 || status === 304 ? reply(status) : reply(status, { status });
+    },
+    'GET /slow': async (req) => {
+      const ms = intParam(req, 'ms', 100, 0, 60_000);
+      await sleep(ms, undefined, { signal: req.signal });
+      return { slept: ms };
+    },
+    'GET /error': () => {
+      throw new Error('the demo handler failed on purpose');
+    },
+    'GET /stats': () => getServer()?.stats() ?? {},
+  });
+}
+
+export function createDemoServer(options: ServerOptions = {}): Server {
+  let server: Server | null = null;
+  server = createServer(demoHandler(() => server), options);
+  return server;
+}

@@ -1,0 +1,118 @@
+// One request and its response as they move through the stages. The connection creates it when a head is
+// parsed, the handler's outcome fills in the response, and the write queue sends it in its turn.
+import type { BodySource } from './body-source.js';
+import type { HttpError } from './errors.js';
+import type { HandlerOutcome } from './handle.js';
+import type { Request } from './request.js';
+import type { BodyOwner, RequestBody } from './request-body.js';
+import type { Serialized } from './serialize.js';
+import type { CloseReason } from './stages.js';
+
+/** The connection, as an exchange sees it. */
+export interface ExchangeOwner {
+  settled(ex: Exchange, value: unknown): void;
+  failed(ex: Exchange, error: unknown): void;
+  bodyRequested(ex: Exchange): void;
+  bodyDrained(ex: Exchange): void;
+}
+
+/** Where the response is. */
+export const EX_HANDLING = 0; // the handler has not settled yet
+export const EX_READY = 1; // serialized, waiting for its turn (and for the request, see Connection.releasable)
+export const EX_SENDING = 2; // head written; a streamed body is being pulled
+export const EX_DONE = 3; // every byte queued
+
+/** 100 Continue. */
+export const CONTINUE_NONE = 0; // not asked for
+export const CONTINUE_WANTED = 1; // asked for; sent when the handler reads the body
+export const CONTINUE_DUE = 2; // the handler reads: send it when this exchange's turn comes
+export const CONTINUE_SENT = 3;
+
+export class Exchange implements HandlerOutcome, BodyOwner {
+  readonly owner: ExchangeOwner;
+  /** Null for a protocol error that has no request of its own (garbage where a head should be). */
+  request: Request | null = null;
+  body: RequestBody | null = null;
+  readonly isHead: boolean;
+  readonly http11: boolean;
+  /** The request allows the connection to be kept (version and Connection header). */
+  readonly keepAlive: boolean;
+  /** The request's Content-Length, or -1 (chunked, or none). */
+  readonly contentLength: number;
+
+  state = EX_HANDLING;
+  requestComplete: boolean;
+  continueState = CONTINUE_NONE;
+
+  /** The response to send, once serialized. */
+  response: Serialized | null = null;
+  /** The error this exchange answers with, if any. */
+  error: HttpError | null = null;
+  /** The head as written, once framed. */
+  head = '';
+  framing = 0;
+  /** The connection closes after this response, and why. */
+  closeAfter = false;
+  closeReason: CloseReason = 'client-closed';
+  /** Body bytes written so far (to enforce a declared length). */
+  bodyBytes = 0;
+  /** The connection went away: stop pulling. */
+  aborted = false;
+
+  // Per-stage timestamps (performance.now()), when timings are on.
+  tStart = 0;
+  tDispatch = 0;
+  tSettled = 0;
+  tSerialized = 0;
+  tFramed = 0;
+
+  constructor(owner: ExchangeOwner, isHead: boolean, http11: boolean, keepAlive: boolean, contentLength: number, complete: boolean) {
+    this.owner = owner;
+    this.isHead = isHead;
+    this.http11 = http11;
+    this.keepAlive = keepAlive;
+    this.contentLength = contentLength;
+    this.requestComplete = complete;
+  }
+
+  /** Marks the connection to close after this response (the first reason given is kept). */
+  closeWith(reason: CloseReason): void {
+    if (this.closeAfter) return;
+    this.closeAfter = true;
+    this.closeReason = reason;
+  }
+
+  // HandlerOutcome and BodyOwner: forwarded to the connection with this exchange.
+  settle(value: unknown): void {
+    this.owner.settled(this, value);
+  }
+
+  fail(error: unknown): void {
+    this.owner.failed(this, error);
+  }
+
+  bodyRequested(): void {
+    this.owner.bodyRequested(this);
+  }
+
+  bodyDrained(): void {
+    this.owner.bodyDrained(this);
+  }
+
+  get source(): BodySource | null {
+    return this.response === null ? null : this.response.source;
+  }
+
+  /** Cancels a streamed body that will never be (fully) sent. */
+  cancelSource(reason: unknown): void {
+    const source = this.source;
+    if (source !== null && this.response !== null) {
+      this.response.source = null;
+      try {
+        source.cancel(reason);
+      } catch {
+        // a producer that throws on cancel is already gone
+      }
+    }
+  }
+}

@@ -1,0 +1,14 @@
+// h1wire's public API.
+export { createServer, Server, type CloseOptions } from './server.js';
+export type { ServerOptions } from './config.js';
+export type { Handler } from './handle.js';
+export { Request, type RequestTimings } from './request.js';
+export { RequestBody } from './request-body.js';
+export { reply, isResult, type Result, type HeaderInput, type HeaderValue, type TrailerInput } from './result.js';
+export { router, type RouteOptions, type RouteTable } from './router.js';
+export * from './serializers/index.js';
+export * from './errors.js';
+export { CHANNELS, type Hooks, type StageName, type CloseReason } from './stages.js';
+export type { ServerStats } from './pool.js';
+export * as limits from './limits.js';
+export { createDemoServer } from './demo.js';

@@ -1,0 +1,95 @@
+// Intrusive doubly linked lists: a connection owns one Link per list it can be in, so joining, leaving and
+// moving between lists is O(1) and allocates nothing.
+//
+// A DeadlineList holds links whose deadlines all come from one fixed timeout. Appending `now + timeout` at
+// the tail therefore keeps the list in deadline order by construction, and a sweep only looks at the head.
+
+export class Link<T> {
+  prev: Link<T> | null = null;
+  next: Link<T> | null = null;
+  list: LinkedList<T> | null = null;
+  /** For deadline lists: when this link expires (performance.now() milliseconds). */
+  deadline = 0;
+  readonly owner: T;
+
+  constructor(owner: T) {
+    this.owner = owner;
+  }
+
+  get linked(): boolean {
+    return this.list !== null;
+  }
+
+  unlink(): void {
+    this.list?.remove(this);
+  }
+}
+
+export class LinkedList<T> {
+  readonly name: string;
+  head: Link<T> | null = null;
+  tail: Link<T> | null = null;
+  size = 0;
+
+  constructor(name: string) {
+    this.name = name;
+  }
+
+  append(link: Link<T>): void {
+    if (link.list !== null) link.list.remove(link);
+    link.list = this;
+    link.prev = this.tail;
+    link.next = null;
+    if (this.tail === null) this.head = link;
+    else this.tail.next = link;
+    this.tail = link;
+    this.size++;
+  }
+
+  remove(link: Link<T>): void {
+    if (link.list !== this) return;
+    if (link.prev === null) this.head = link.next;
+    else link.prev.next = link.next;
+    if (link.next === null) this.tail = link.prev;
+    else link.next.prev = link.prev;
+    link.prev = null;
+    link.next = null;
+    link.list = null;
+    this.size--;
+  }
+
+  *[Symbol.iterator](): IterableIterator<T> {
+    let link = this.head;
+    while (link !== null) {
+      const next = link.next;
+      yield link.owner;
+      link = next;
+    }
+  }
+}
+
+export class DeadlineList<T> extends LinkedList<T> {
+  timeout: number;
+
+  constructor(name: string, timeout: number) {
+    super(name);
+    this.timeout = timeout;
+  }
+
+  /** (Re)starts the link's deadline at now + timeout; a timeout of 0 or less means never. */
+  arm(link: Link<T>, now: number): void {
+    if (this.timeout <= 0) return;
+    link.deadline = now + this.timeout;
+    this.append(link);
+  }
+
+  /** Removes and returns the owners whose deadline has passed, oldest first. */
+  expire(now: number, each: (owner: T) => void): void {
+    let link = this.head;
+    while (link !== null && link.deadline <= now) {
+      this.remove(link);
+      each(link.owner);
+      link = this.head;
+    }
+  }
+}

@@ -1,0 +1,457 @@
+// The parse stage: bytes in, request heads, body chunks and message ends out, limits enforced.
+//
+// llhttp reports spans (offset, length) through callbacks. Making a string per callback is the slow way (about
+// half the throughput here); we record offsets and decode one latin1 string per head when it completes, then
+// slice the pieces out of it. A head split across reads is flushed to strings at the end of each read and
+// continued in the next; pieces join when they touch (a span cut by the end of a chunk continues at the
+// start of the next one, and two distinct spans never touch, as a delimiter always stands between them).
+//
+// Events are queued while llhttp runs and delivered after it returns, so no user code ever runs inside the
+// WebAssembly call, and all the requests one read brings are parsed before the first is dispatched.
+import { LLHTTP, Llhttp, PARSER_TYPE, type LlhttpSink } from '../native-free/llhttp.js';
+import {
+  BadRequestError,
+  ContentTooLargeError,
+  HeadersTooLargeError,
+  HttpError,
+  UriTooLongError,
+  VersionNotSupportedError,
+} from './errors.js';
+import { checkHead, type RequestHead } from './request-rules.js';
+
+export type { RequestHead } from './request-rules.js';
+
+export interface ParserLimits {
+  maxHeaderSize: number;
+  maxRequestLineSize: number;
+  maxHeaderCount: number;
+  maxBodySize: number;
+  maxChunkOverhead: number;
+}
+
+/** What the parser tells its owner, in stream order, always outside the llhttp call. */
+export interface ParserEvents {
+  onHead(head: RequestHead): void;
+  onBody(chunk: Buffer): void;
+  /** The message is complete; `trailers` are the chunked trailer fields (name, value, …), or null. */
+  onMessageEnd(trailers: string[] | null): void;
+}
+
+/** `execute` results. */
+export const PARSE_DONE = 0; // the whole chunk was consumed
+export const PARSE_PAUSED = 1; // stopped after a message at `offset` (budget used up, or the message closes)
+export const PARSE_ERROR = 2; // `error` says why; nothing more can be parsed on this connection
+
+const URL = 1;
+const FIELD = 2;
+const VALUE = 3;
+const CONTINUES = 8; // flag on a span kind: it continues the previous piece of the same kind
+
+const HEAD = 0;
+const BODY = 1;
+const END = 2;
+
+const STAGE_IDLE = 0; // between messages
+const STAGE_HEAD = 1; // request line and header section
+const STAGE_BODY = 2; // body (and, when chunked, trailers)
+
+interface Pieces {
+  url: string;
+  raw: string[];
+}
+
+function latin1(chunk: Buffer, from: number, to: number): string {
+  return (chunk as unknown as { latin1Slice(a: number, b: number): string }).latin1Slice(from, to);
+}
+
+function trimTrailingOws(value: string): string {
+  let end = value.length;
+  while (end > 0) {
+    const c = value.charCodeAt(end - 1);
+    if (c !== 0x20 && c !== 0x09) break;
+    end--;
+  }
+  return value.slice(0, end);
+}
+
+export class RequestParser implements LlhttpSink {
+  readonly limits: ParserLimits;
+  /** Where `execute` stopped when it returned PARSE_PAUSED or PARSE_ERROR (an offset into its chunk). */
+  offset = 0;
+  /** Why parsing failed, after PARSE_ERROR. */
+  error: HttpError | null = null;
+
+  private readonly llhttp: Llhttp;
+  private events: ParserEvents | null = null;
+
+  // Input position: absolute offsets (bytes since reset) make spans from different chunks comparable.
+  private chunk: Buffer = Buffer.alloc(0);
+  private base = 0; // absolute offset of chunk[0]
+  private consumed = 0; // bytes consumed since reset
+
+  // Spans recorded during this execute: kind, start, end (offsets into `chunk`).
+  private spans: Int32Array;
+  private spanCount = 0;
+  private lastKind = 0; // kind of the last span recorded (across executes), for continuations
+  private lastEnd = -1; // its absolute end
+
+  private stage = STAGE_IDLE;
+  private pieces: Pieces = { url: '', raw: [] };
+  private headStart = 0; // absolute offset where the current request line starts (approximately)
+  private urlLength = 0;
+  private headerCount = 0;
+  private keepAlive = true;
+  private chunked = false;
+  private bodyBytes = 0;
+  private lastDataEnd = 0; // absolute end of the last body data (or of the head), for chunk overhead
+  private trailers: Pieces | null = null;
+
+  private budget = 0;
+  private stop = false; // a message asked to stop after it (budget, or the connection closes)
+  private checkOverhead = false; // a chunked message ended: check its overhead at the pause
+  private pendingError: HttpError | null = null;
+
+  // Queued events, delivered after llhttp returns.
+  private kinds: number[] = [];
+  private payloads: unknown[] = [];
+
+  constructor(limits: ParserLimits) {
+    this.limits = limits;
+    this.spans = new Int32Array(3 * (2 * limits.maxHeaderCount + 8));
+    this.llhttp = new Llhttp(PARSER_TYPE.REQUEST, this);
+  }
+
+  /** Attaches the parser to a new owner, as fresh as a new one. */
+  bind(events: ParserEvents): void {
+    this.events = events;
+    this.llhttp.reset();
+    this.offset = 0;
+    this.error = null;
+    this.chunk = Buffer.alloc(0);
+    this.base = 0;
+    this.consumed = 0;
+    this.spanCount = 0;
+    this.lastKind = 0;
+    this.lastEnd = -1;
+    this.stage = STAGE_IDLE;
+    this.pieces = { url: '', raw: [] };
+    this.trailers = null;
+    this.pendingError = null;
+    this.kinds.length = 0;
+    this.payloads.length = 0;
+  }
+
+  /** Detaches from its owner (the parser goes back to a free list). */
+  unbind(): void {
+    this.events = null;
+    this.chunk = Buffer.alloc(0);
+    this.kinds.length = 0;
+    this.payloads.length = 0;
+  }
+
+  /** Releases the WebAssembly side for good. */
+  free(): void {
+    this.llhttp.free();
+  }
+
+  /** Bytes of a message have been seen and its end has not (a timeout then deserves a 408). */
+  get inMessage(): boolean {
+    return this.stage !== STAGE_IDLE;
+  }
+
+  /** The head of the current message is complete and its body is being read. */
+  get inBody(): boolean {
+    return this.stage === STAGE_BODY;
+  }
+
+  /**
+   * Parses chunk[from…]. At most `budget` messages are completed before it pauses; a message that closes the
+   * connection pauses it too. Events reach the owner before this returns.
+   */
+  execute(chunk: Buffer, from: number, budget: number): number {
+    this.chunk = chunk;
+    this.base = this.consumed - from;
+    this.budget = budget;
+    this.stop = false;
+    let at = from;
+    const end = chunk.length;
+    for (;;) {
+      const ret = this.llhttp.execute(chunk, at, end);
+      if (ret === LLHTTP.OK) {
+        this.consumed = this.base + end;
+        const error = this.endOfInput();
+        this.deliver();
+        if (error !== null) return this.fail(error, end);
+        return PARSE_DONE;
+      }
+      const stoppedAt = this.llhttp.errorOffset;
+      if (ret === LLHTTP.PAUSED || ret === LLHTTP.PAUSED_UPGRADE) {
+        // Upgrades are not supported: the request was answered as a plain one, and HTTP goes on.
+        if (ret === LLHTTP.PAUSED) this.llhttp.resume();
+        else this.llhttp.resumeAfterUpgrade();
+        this.consumed = this.base + stoppedAt;
+        let error = this.pendingError;
+        if (error === null && this.checkOverhead) {
+          // A chunked message just ended here: now we know how many bytes followed its last data.
+          this.checkOverhead = false;
+          if (this.base + stoppedAt - this.lastDataEnd > this.limits.maxChunkOverhead) {
+            error = this.overheadTooLarge();
+            this.kinds.pop(); // its end: the message failed, it did not complete
+            this.payloads.pop();
+          }
+        }
+        if (error !== null) {
+          this.deliver();
+          return this.fail(error, stoppedAt);
+        }
+        if (this.stop) {
+          this.deliver();
+          this.offset = stoppedAt;
+          return PARSE_PAUSED;
+        }
+        at = stoppedAt;
+        continue;
+      }
+      this.consumed = this.base + stoppedAt;
+      const error = this.pendingError ?? this.llhttpError(ret);
+      this.deliver();
+      return this.fail(error, stoppedAt);
+    }
+  }
+
+  private fail(error: HttpError, at: number): number {
+    this.error = error;
+    this.offset = at;
+    this.stage = STAGE_IDLE;
+    return PARSE_ERROR;
+  }
+
+  private deliver(): void {
+    const events = this.events;
+    const kinds = this.kinds;
+    const payloads = this.payloads;
+    if (events === null) return;
+    // Events delivered here may be many (a pipelined burst); index, then clear once.
+    for (let i = 0; i < kinds.length; i++) {
+      const kind = kinds[i];
+      if (kind === HEAD) events.onHead(payloads[i] as RequestHead);
+      else if (kind === BODY) events.onBody(payloads[i] as Buffer);
+      else events.onMessageEnd(payloads[i] as string[] | null);
+    }
+    kinds.length = 0;
+    payloads.length = 0;
+  }
+
+  private emit(kind: number, payload: unknown): void {
+    this.kinds.push(kind);
+    this.payloads.push(payload);
+  }
+
+  /** The chunk is used up mid-message: keep what the spans point at, and check the limits so far. */
+  private endOfInput(): HttpError | null {
+    const end = this.base + this.chunk.length;
+    if (this.stage === STAGE_HEAD) {
+      this.flush(this.pieces);
+      if (end - this.headStart > this.limits.maxHeaderSize) return this.headTooLarge();
+    } else if (this.stage === STAGE_BODY) {
+      if (this.trailers !== null) this.flush(this.trailers);
+      if (this.chunked && end - this.lastDataEnd > this.limits.maxChunkOverhead) return this.overheadTooLarge();
+    }
+    return null;
+  }
+
+  /** Turns the recorded spans into strings, joined onto `into`. */
+  private flush(into: Pieces): void {
+    const n = this.spanCount;
+    if (n === 0) return;
+    const spans = this.spans;
+    const from = spans[1] as number;
+    const text = latin1(this.chunk, from, spans[3 * n - 1] as number);
+    const raw = into.raw;
+    for (let i = 0; i < 3 * n; i += 3) {
+      const kind = spans[i] as number;
+      const piece = text.slice((spans[i + 1] as number) - from, (spans[i + 2] as number) - from);
+      if (kind & CONTINUES) {
+        if ((kind & 7) === URL) into.url += piece;
+        else raw[raw.length - 1] += piece;
+      } else if (kind === URL) {
+        into.url = piece;
+      } else if (kind === FIELD) {
+        if (raw.length & 1) raw.push(''); // the previous field had no value span
+        raw.push(piece);
+      } else {
+        raw.push(piece);
+      }
+    }
+    this.spanCount = 0;
+  }
+
+  /** Records a span; returns false when there is no room (too many header fields). */
+  private record(kind: number, at: number, length: number): boolean {
+    const start = this.base + at;
+    const continues = kind === this.lastKind && start === this.lastEnd;
+    this.lastKind = kind;
+    this.lastEnd = start + length;
+    const spans = this.spans;
+    let i = 3 * this.spanCount;
+    if (continues && i > 0) {
+      spans[i - 1] = at + length; // extend the span recorded in this same execute
+      return true;
+    }
+    if (i === spans.length) return false;
+    spans[i++] = continues ? kind | CONTINUES : kind;
+    spans[i++] = at;
+    spans[i] = at + length;
+    this.spanCount++;
+    return true;
+  }
+
+  private headTooLarge(): HttpError {
+    return new HeadersTooLargeError(`request head larger than ${this.limits.maxHeaderSize} bytes`);
+  }
+
+  private overheadTooLarge(): HttpError {
+    return new ContentTooLargeError(
+      `chunk extensions or trailers larger than ${this.limits.maxChunkOverhead} bytes`,
+      'H1W_CHUNK_OVERHEAD_TOO_LARGE',
+    );
+  }
+
+  private failWith(error: HttpError): number {
+    this.pendingError = error;
+    return LLHTTP.USER;
+  }
+
+  // ---- llhttp callbacks -------------------------------------------------------------------------------
+
+  onMessageBegin(): number {
+    this.stage = STAGE_HEAD;
+    this.pieces = { url: '', raw: [] };
+    this.trailers = null;
+    this.headStart = this.base; // refined by the first URL span
+    this.urlLength = 0;
+    this.headerCount = 0;
+    this.bodyBytes = 0;
+    this.chunked = false;
+    return 0;
+  }
+
+  onUrl(at: number, length: number): number {
+    if (this.urlLength === 0) this.headStart = this.base + at - this.llhttp.method.length - 1;
+    this.urlLength += length;
+    if (this.urlLength > this.limits.maxRequestLineSize) {
+      return this.failWith(new UriTooLongError(`request target longer than ${this.limits.maxRequestLineSize} bytes`));
+    }
+    this.record(URL, at, length);
+    return 0;
+  }
+
+  onStatus(): number {
+    return 0; // responses are not parsed here
+  }
+
+  onHeaderField(at: number, length: number): number {
+    if (this.stage === STAGE_BODY && this.trailers === null) this.trailers = { url: '', raw: [] };
+    const start = this.base + at;
+    if (!(this.lastKind === FIELD && start === this.lastEnd) && ++this.headerCount > this.limits.maxHeaderCount) {
+      return this.failWith(new HeadersTooLargeError(`more than ${this.limits.maxHeaderCount} header fields`));
+    }
+    if (!this.record(FIELD, at, length)) {
+      // The span table is full only when one execute brought more pieces than any valid head has.
+      return this.failWith(new HeadersTooLargeError(`more than ${this.limits.maxHeaderCount} header fields`));
+    }
+    return 0;
+  }
+
+  onHeaderValue(at: number, length: number): number {
+    if (!this.record(VALUE, at, length)) {
+      return this.failWith(new HeadersTooLargeError(`more than ${this.limits.maxHeaderCount} header fields`));
+    }
+    return 0;
+  }
+
+  onHeadersComplete(_status: number, _upgrade: number, shouldKeepAlive: number): number {
+    const end = this.lastEnd;
+    this.flush(this.pieces);
+    if (end - this.headStart > this.limits.maxHeaderSize) return this.failWith(this.headTooLarge());
+    const raw = this.pieces.raw;
+    if (raw.length & 1) raw.push('');
+    for (let i = 1; i < raw.length; i += 2) {
+      const value = raw[i] as string;
+      const last = value.charCodeAt(value.length - 1);
+      if (last === 0x20 || last === 0x09) raw[i] = trimTrailingOws(value);
+    }
+    const head: RequestHead = {
+      method: this.llhttp.method,
+      target: this.pieces.url,
+      versionMajor: this.llhttp.versionMajor,
+      versionMinor: this.llhttp.versionMinor,
+      rawHeaders: raw,
+      keepAlive: shouldKeepAlive === 1,
+      contentLength: -1,
+      chunked: false,
+      expectContinue: false,
+      unknownExpectation: null,
+    };
+    const error = checkHead(head);
+    if (error !== null) return this.failWith(error);
+    if (head.contentLength > this.limits.maxBodySize) {
+      return this.failWith(new ContentTooLargeError(`request body larger than ${this.limits.maxBodySize} bytes`));
+    }
+    this.keepAlive = head.keepAlive;
+    this.chunked = head.chunked;
+    this.lastDataEnd = end;
+    this.lastKind = 0;
+    this.stage = STAGE_BODY;
+    this.emit(HEAD, head);
+    return 0;
+  }
+
+  onBody(at: number, length: number): number {
+    this.bodyBytes += length;
+    if (this.bodyBytes > this.limits.maxBodySize) {
+      return this.failWith(new ContentTooLargeError(`request body larger than ${this.limits.maxBodySize} bytes`));
+    }
+    if (this.chunked) {
+      const start = this.base + at;
+      if (start - this.lastDataEnd > this.limits.maxChunkOverhead) return this.failWith(this.overheadTooLarge());
+      this.lastDataEnd = start + length;
+    }
+    this.emit(BODY, this.chunk.subarray(at, at + length));
+    return 0;
+  }
+
+  onMessageComplete(): number {
+    let trailers: string[] | null = null;
+    if (this.trailers !== null) {
+      this.flush(this.trailers);
+      trailers = this.trailers.raw;
+      if (trailers.length & 1) trailers.push('');
+      for (let i = 1; i < trailers.length; i += 2) trailers[i] = trimTrailingOws(trailers[i] as string);
+    }
+    this.emit(END, trailers);
+    this.stage = STAGE_IDLE;
+    this.lastKind = 0;
+    if (!this.keepAlive || --this.budget <= 0) this.stop = true;
+    // Chunked: pause to learn where the message ended, and check the overhead after its last data.
+    if (this.chunked) {
+      this.checkOverhead = true;
+      return LLHTTP.PAUSED;
+    }
+    return this.stop ? LLHTTP.PAUSED : 0;
+  }
+
+  private llhttpError(code: number): HttpError {
+    const reason = this.llhttp.errorReason();
+    switch (code) {
+      case LLHTTP.INVALID_VERSION:
+        return new VersionNotSupportedError(reason);
+      case LLHTTP.PAUSED_H2_UPGRADE:
+        return new VersionNotSupportedError('HTTP/2 is not supported on this port');
+      case LLHTTP.CLOSED_CONNECTION:
+        return new BadRequestError(reason, 'H1W_DATA_AFTER_CLOSE');
+      default:
+        return new BadRequestError(reason || 'malformed request', `H1W_PARSE_${code}`);
+    }
+  }
+}

@@ -1,0 +1,199 @@
+// The accept stage and the connection manager: every socket gets a Connection (from a free list), every
+// connection sits in exactly one state list (so counts are always known and every move is O(1)), and all
+// deadlines live in per-timeout lists that one unref'd timer sweeps. No timer per request, none per socket.
+import type { Socket } from 'node:net';
+import type { ServerConfig } from './config.js';
+import {
+  Connection,
+  STATE_NAMES,
+  ST_CLOSING,
+  ST_IDLE,
+  type ConnectionHost,
+  type StateName,
+} from './connection.js';
+import { errorBody, ServiceUnavailableError } from './errors.js';
+import type { Handler } from './handle.js';
+import * as limits from './limits.js';
+import { DeadlineList, LinkedList } from './links.js';
+import { RequestParser } from './parser.js';
+import { CLOSE_REASONS, type CloseReason, type Observer } from './stages.js';
+import { statusLine } from './status.js';
+
+export interface ServerStats {
+  /** Connections accepted since the server started (refused ones included). */
+  accepted: number;
+  /** Connections refused with 503 because of maxConnections. */
+  refused: number;
+  /** Open connections, in all and by state. */
+  open: number;
+  byState: Record<StateName, number>;
+  /** Requests parsed, responses completed. */
+  requests: number;
+  responses: number;
+  bytesIn: number;
+  bytesOut: number;
+  /** Closed connections by reason. */
+  closes: Record<CloseReason, number>;
+  /** Objects waiting for reuse. */
+  free: { connections: number; parsers: number };
+}
+
+type Counter = 'requests' | 'bytesIn' | 'bytesOut' | 'responses';
+
+export class ConnectionPool implements ConnectionHost {
+  readonly config: ServerConfig;
+  readonly observer: Observer;
+  readonly handler: Handler;
+  readonly states: readonly LinkedList<Connection>[];
+  readonly headersDeadlines: DeadlineList<Connection>;
+  readonly requestDeadlines: DeadlineList<Connection>;
+  readonly idleDeadlines: DeadlineList<Connection>;
+  readonly writeDeadlines: DeadlineList<Connection>;
+  readonly lingerDeadlines: DeadlineList<Connection>;
+  draining = false;
+
+  private readonly freeConnections: Connection[] = [];
+  private readonly freeParsers: RequestParser[] = [];
+  private nextId = 1;
+  private accepted = 0;
+  private refused = 0;
+  private readonly counters = { requests: 0, responses: 0, bytesIn: 0, bytesOut: 0 };
+  private readonly closes = Object.fromEntries(CLOSE_REASONS.map((r) => [r, 0])) as Record<CloseReason, number>;
+  private sweeper: NodeJS.Timeout | null = null;
+  private readonly sweepPeriod: number;
+  private emptyWaiters: (() => void)[] = [];
+  private readonly refusal: string;
+
+  constructor(config: ServerConfig, observer: Observer, handler: Handler) {
+    this.config = config;
+    this.observer = observer;
+    this.handler = handler;
+    this.states = STATE_NAMES.map((name) => new LinkedList<Connection>(name));
+    const idle = config.keepAliveTimeout > 0 ? config.keepAliveTimeout + config.keepAliveBuffer : 0;
+    this.headersDeadlines = new DeadlineList('headers', config.headersTimeout);
+    this.requestDeadlines = new DeadlineList('request', config.requestTimeout);
+    this.idleDeadlines = new DeadlineList('idle', idle);
+    this.writeDeadlines = new DeadlineList('write', config.writeTimeout);
+    this.lingerDeadlines = new DeadlineList('linger', config.closeLinger);
+    // The sweep period follows the shortest timeout, so that each deadline fires within a small fraction of it.
+    const shortest = Math.min(
+      ...[config.headersTimeout, config.requestTimeout, idle, config.writeTimeout, config.closeLinger].filter((t) => t > 0),
+      limits.MAX_SWEEP_PERIOD * 8,
+    );
+    this.sweepPeriod = Math.max(limits.MIN_SWEEP_PERIOD, Math.min(limits.MAX_SWEEP_PERIOD, Math.floor(shortest / 8)));
+    const busy = new ServiceUnavailableError('too many connections');
+    const body = errorBody(busy);
+    this.refusal = `${statusLine(503)}Content-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`;
+  }
+
+  /** How often deadlines are checked, in milliseconds. */
+  get period(): number {
+    return this.sweepPeriod;
+  }
+
+  get openCount(): number {
+    let n = 0;
+    for (const list of this.states) n += list.size;
+    return n;
+  }
+
+  accept(socket: Socket): void {
+    this.accepted++;
+    const conn = this.freeConnections.pop() ?? new Connection(this);
+    const max = this.config.maxConnections;
+    if (max > 0 && this.openCount - (this.states[ST_CLOSING] as LinkedList<Connection>).size >= max) {
+      this.refused++;
+      conn.refuse(this.nextId++, socket, this.refusal, 'refused');
+    } else {
+      const parser = this.freeParsers.pop() ?? new RequestParser(this.config.parserLimits);
+      conn.open(this.nextId++, socket, parser);
+    }
+    if (this.sweeper === null) {
+      this.sweeper = setInterval(sweep, this.sweepPeriod, this);
+      this.sweeper.unref();
+    }
+  }
+
+  counted(field: Counter, amount: number): void {
+    this.counters[field] += amount;
+  }
+
+  released(conn: Connection, reason: CloseReason, parser: RequestParser | null = conn.releaseParser()): void {
+    this.closes[reason]++;
+    if (parser !== null) {
+      if (this.freeParsers.length < limits.PARSER_FREE_LIST) this.freeParsers.push(parser);
+      else parser.free();
+    }
+    if (this.freeConnections.length < limits.CONNECTION_FREE_LIST) this.freeConnections.push(conn);
+    if (this.openCount === 0) {
+      const waiters = this.emptyWaiters;
+      this.emptyWaiters = [];
+      for (const resolve of waiters) resolve();
+    }
+  }
+
+  /** Fires what has expired. Each list is in deadline order, so this looks at expired links only. */
+  sweep(): void {
+    const t = performance.now();
+    this.headersDeadlines.expire(t, (c) => c.headersTimedOut());
+    this.requestDeadlines.expire(t, (c) => c.requestTimedOut());
+    this.idleDeadlines.expire(t, (c) => c.idleTimedOut());
+    this.writeDeadlines.expire(t, (c) => c.writeTimedOut());
+    this.lingerDeadlines.expire(t, (c) => c.lingerTimedOut());
+    if (this.openCount === 0 && this.sweeper !== null) {
+      clearInterval(this.sweeper);
+      this.sweeper = null;
+    }
+  }
+
+  /** Shutdown: idle connections close now, busy ones after their in-flight requests. */
+  drainAll(): void {
+    this.draining = true;
+    for (const list of this.states) for (const conn of list) conn.drain();
+  }
+
+  closeIdle(): number {
+    let n = 0;
+    for (const conn of this.states[ST_IDLE] as LinkedList<Connection>) if (conn.closeIfIdle()) n++;
+    return n;
+  }
+
+  destroyAll(reason: CloseReason): void {
+    for (const list of this.states) for (const conn of list) conn.destroy(reason);
+  }
+
+  /** Resolves once no connection is open. */
+  whenEmpty(): Promise<void> {
+    if (this.openCount === 0) return Promise.resolve();
+    return new Promise((resolve) => this.emptyWaiters.push(resolve));
+  }
+
+  /** Stops the sweep timer and frees the parsers kept for reuse. */
+  dispose(): void {
+    if (this.sweeper !== null) clearInterval(this.sweeper);
+    this.sweeper = null;
+    for (const parser of this.freeParsers) parser.free();
+    this.freeParsers.length = 0;
+    this.freeConnections.length = 0;
+  }
+
+  stats(): ServerStats {
+    const byState = {} as Record<StateName, number>;
+    STATE_NAMES.forEach((name, i) => {
+      byState[name] = (this.states[i] as LinkedList<Connection>).size;
+    });
+    return {
+      accepted: this.accepted,
+      refused: this.refused,
+      open: this.openCount,
+      byState,
+      ...this.counters,
+      closes: { ...this.closes },
+      free: { connections: this.freeConnections.length, parsers: this.freeParsers.length },
+    };
+  }
+}
+
+function sweep(pool: ConnectionPool): void {
+  pool.sweep();
+}

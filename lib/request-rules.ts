@@ -1,0 +1,112 @@
+// What RFC 9112 demands of a request head beyond what llhttp checks: the Host rules, the target forms, the
+// Transfer-Encoding rules and the expectations. Pure: a parsed head in, an error (or null) out.
+import {
+  BadRequestError,
+  HttpError,
+  NotImplementedError,
+  VersionNotSupportedError,
+} from './errors.js';
+
+/** A request head as the parser produces it, before any user code sees it. */
+export interface RequestHead {
+  method: string;
+  target: string;
+  versionMajor: number;
+  versionMinor: number;
+  /** Names and values as received, alternating; values with surrounding whitespace removed. */
+  rawHeaders: string[];
+  /** llhttp's verdict from the version and the Connection header. */
+  keepAlive: boolean;
+  /** Filled in by `checkHead`: the Content-Length, or -1 when there is none. */
+  contentLength: number;
+  /** Filled in by `checkHead`: the body is chunked. */
+  chunked: boolean;
+  /** Filled in by `checkHead`: the request asked for `100 Continue` (HTTP/1.1 only). */
+  expectContinue: boolean;
+  /** Filled in by `checkHead`: an expectation we cannot meet (→ 417), or null. */
+  unknownExpectation: string | null;
+}
+
+// RFC 3986 host [":" port]: IP-literal, or reg-name (which also covers IPv4); no userinfo, no path.
+const HOST = /^(?:\[[0-9A-Za-z:.!$&'()*+,;=~_-]+\]|(?:[A-Za-z0-9\-._~!$&'()*+,;=]|%[0-9A-Fa-f]{2})*)(?::[0-9]*)?$/;
+
+/** Checks a head and fills in its framing fields. Returns the error that answers it, or null. */
+export function checkHead(head: RequestHead): HttpError | null {
+  if (head.versionMajor !== 1) {
+    return new VersionNotSupportedError(`HTTP/${head.versionMajor}.${head.versionMinor} is not supported`);
+  }
+  const http11 = head.versionMinor >= 1;
+  const raw = head.rawHeaders;
+  let hosts = 0;
+  let host = '';
+  let transferEncoding: string | null = null;
+  let expect: string | null = null;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i] as string;
+    // Compare lengths first: most names are none of these.
+    switch (name.length) {
+      case 4:
+        if (name.toLowerCase() === 'host') {
+          hosts++;
+          host = raw[i + 1] as string;
+        }
+        break;
+      case 6:
+        if (name.toLowerCase() === 'expect') expect = expect === null ? (raw[i + 1] as string) : `${expect}, ${raw[i + 1]}`;
+        break;
+      case 14:
+        if (name.toLowerCase() === 'content-length') head.contentLength = Number(raw[i + 1]);
+        break;
+      case 17:
+        if (name.toLowerCase() === 'transfer-encoding') {
+          transferEncoding = transferEncoding === null ? (raw[i + 1] as string) : `${transferEncoding}, ${raw[i + 1]}`;
+        }
+        break;
+    }
+  }
+
+  if (hosts > 1) return new BadRequestError('more than one Host header', 'H1W_BAD_HOST');
+  if (hosts === 0 && http11) return new BadRequestError('HTTP/1.1 requires a Host header', 'H1W_BAD_HOST');
+  if (hosts === 1 && !HOST.test(host)) return new BadRequestError('invalid Host header', 'H1W_BAD_HOST');
+
+  const targetError = checkTarget(head.method, head.target);
+  if (targetError !== null) return targetError;
+
+  if (transferEncoding !== null) {
+    // RFC 9112 §6.1: an HTTP/1.0 message with Transfer-Encoding has faulty framing.
+    if (!http11) return new BadRequestError('Transfer-Encoding in an HTTP/1.0 request', 'H1W_BAD_TRANSFER_ENCODING');
+    const error = checkTransferEncoding(transferEncoding);
+    if (error !== null) return error;
+    head.chunked = true;
+  }
+
+  if (expect !== null && http11) {
+    // RFC 9110 §10.1.1: 100-continue is the only expectation defined; HTTP/1.0 expectations are ignored.
+    if (expect.trim().toLowerCase() === '100-continue') head.expectContinue = true;
+    else head.unknownExpectation = expect;
+  }
+  return null;
+}
+
+/** RFC 9112 §3.2: origin-form for most methods, absolute-form for any, `*` only for OPTIONS. */
+function checkTarget(method: string, target: string): HttpError | null {
+  if (method === 'CONNECT') return new NotImplementedError('CONNECT is not supported', 'H1W_CONNECT_UNSUPPORTED');
+  const first = target.charCodeAt(0);
+  if (first === 0x2f /* / */) return null;
+  if (target === '*') return method === 'OPTIONS' ? null : new BadRequestError('"*" is a target for OPTIONS only', 'H1W_BAD_TARGET');
+  if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*/.test(target)) return null;
+  return new BadRequestError('invalid request target', 'H1W_BAD_TARGET');
+}
+
+/** llhttp already refuses a Transfer-Encoding whose last coding is not chunked. We refuse the rest: chunked
+ * applied twice (400), and any other coding, which we cannot decode (501, RFC 9112 §6.1). */
+function checkTransferEncoding(value: string): HttpError | null {
+  let chunked = 0;
+  for (const part of value.split(',')) {
+    const coding = part.trim().toLowerCase();
+    if (coding === 'chunked') chunked++;
+    else if (coding !== '') return new NotImplementedError(`transfer coding "${coding}" is not supported`);
+  }
+  if (chunked !== 1) return new BadRequestError('chunked must be applied exactly once', 'H1W_BAD_TRANSFER_ENCODING');
+  return null;
+}

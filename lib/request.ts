@@ -1,0 +1,162 @@
+// The request user code sees. Everything costly is lazy: the lower-case header map, the path, the query.
+import { emptyBody, type RequestBody } from './request-body.js';
+import type { RequestHead } from './request-rules.js';
+
+/** What a request may ask of the connection it came on, without touching the socket. */
+export interface RequestOrigin {
+  readonly id: number;
+  remoteAddress(): string;
+  remotePort(): number;
+}
+
+/** Per-stage timings in milliseconds (present when timings are on: hooks, tracing, Server-Timing, or
+ * `timings: true`). `parse` is the head's arrival to its dispatch, `write` is queued → flushed. */
+export interface RequestTimings {
+  start: number;
+  parse: number;
+  handle: number;
+  serialize: number;
+  frame: number;
+  write: number;
+}
+
+const NO_PARAMS: Readonly<Record<string, string>> = Object.freeze({});
+
+export class Request {
+  /** "connection.request", e.g. "7.3": the third request on connection 7. */
+  readonly id: string;
+  readonly method: string;
+  /** The request target exactly as sent: origin-form (/a?b), absolute-form (http://h/a?b) or *. */
+  readonly target: string;
+  /** "1.1" or "1.0". */
+  readonly httpVersion: string;
+  /** Header names and values as received, alternating. */
+  readonly rawHeaders: readonly string[];
+  /** Timings of this request's stages, when timings are on. */
+  timings: RequestTimings | null = null;
+  /** Path parameters, set by the router (`/status/:code` → { code: "404" }). */
+  params: Readonly<Record<string, string>> = NO_PARAMS;
+
+  private readonly origin: RequestOrigin;
+  private bodyStream: RequestBody | null;
+  private headerMap: Record<string, string> | null = null;
+  private pathValue: string | null = null;
+  private queryValue: URLSearchParams | null = null;
+  private abort: AbortController | null = null;
+
+  constructor(head: RequestHead, origin: RequestOrigin, sequence: number, body: RequestBody | null) {
+    this.id = `${origin.id}.${sequence}`;
+    this.method = head.method;
+    this.target = head.target;
+    this.httpVersion = head.versionMinor === 0 ? '1.0' : '1.1';
+    this.rawHeaders = head.rawHeaders;
+    this.origin = origin;
+    this.bodyStream = body;
+  }
+
+  /** The body: `for await (const chunk of req.body)`, or `await req.body.text() / json() / bytes()`. */
+  get body(): RequestBody {
+    if (this.bodyStream === null) this.bodyStream = emptyBody();
+    return this.bodyStream;
+  }
+
+  /** Trailer fields of a chunked body (name, value, …), once the body has been read to its end. */
+  get trailers(): readonly string[] | null {
+    return this.bodyStream === null ? null : this.bodyStream.trailers;
+  }
+
+  /** Headers by lower-case name; repeated fields are joined with ", " (cookies with "; "). */
+  get headers(): Readonly<Record<string, string>> {
+    if (this.headerMap === null) {
+      const map: Record<string, string> = Object.create(null);
+      const raw = this.rawHeaders;
+      for (let i = 0; i < raw.length; i += 2) {
+        const name = (raw[i] as string).toLowerCase();
+        const value = raw[i + 1] as string;
+        const seen = map[name];
+        map[name] = seen === undefined ? value : `${seen}${name === 'cookie' ? '; ' : ', '}${value}`;
+      }
+      this.headerMap = map;
+    }
+    return this.headerMap;
+  }
+
+  /** One header by name (any case), without building the map; repeated fields joined as in `headers`. */
+  header(name: string): string | undefined {
+    if (this.headerMap !== null) return this.headerMap[name.toLowerCase()];
+    const raw = this.rawHeaders;
+    let found: string | undefined;
+    for (let i = 0; i < raw.length; i += 2) {
+      const candidate = raw[i] as string;
+      if (candidate.length === name.length && candidate.toLowerCase() === name.toLowerCase()) {
+        found = found === undefined ? (raw[i + 1] as string) : `${found}, ${raw[i + 1]}`;
+      }
+    }
+    return found;
+  }
+
+  /** The path of the target, without the query ("/" for an absolute-form target with none, "*" for *). */
+  get path(): string {
+    if (this.pathValue === null) this.pathValue = pathOf(this.target);
+    return this.pathValue;
+  }
+
+  /** The query string without "?" ("" when there is none). */
+  get search(): string {
+    const target = this.target;
+    const q = target.indexOf('?');
+    if (q < 0) return '';
+    const hash = target.indexOf('#', q);
+    return target.slice(q + 1, hash < 0 ? target.length : hash);
+  }
+
+  /** The parsed query. */
+  get query(): URLSearchParams {
+    if (this.queryValue === null) this.queryValue = new URLSearchParams(this.search);
+    return this.queryValue;
+  }
+
+  get remoteAddress(): string {
+    return this.origin.remoteAddress();
+  }
+
+  get remotePort(): number {
+    return this.origin.remotePort();
+  }
+
+  /** Aborted when the client goes away before the response is done: pass it to fetch, timers, queries. */
+  get signal(): AbortSignal {
+    if (this.abort === null) this.abort = new AbortController();
+    return this.abort.signal;
+  }
+
+  /** @internal The connection closed before the response was done. */
+  abortWith(reason: unknown): void {
+    this.bodyStream?.fail(reason);
+    if (this.abort !== null && !this.abort.signal.aborted) this.abort.abort(reason);
+  }
+}
+
+/** The path part of a request target. */
+export function pathOf(target: string): string {
+  let start = 0;
+  if (target.charCodeAt(0) !== 0x2f /* / */) {
+    if (target === '*') return '*';
+    const scheme = target.indexOf('://');
+    if (scheme < 0) return target;
+    start = scheme + 3;
+    while (start < target.length) {
+      const c = target.charCodeAt(start);
+      if (c === 0x2f || c === 0x3f || c === 0x23) break;
+      start++;
+    }
+    if (start === target.length || target.charCodeAt(start) !== 0x2f) return '/';
+  }
+  let end = start;
+  while (end < target.length) {
+    const c = target.charCodeAt(end);
+    if (c === 0x3f /* ? */ || c === 0x23 /* # */) break;
+    end++;
+  }
+  return start === 0 && end === target.length ? target : target.slice(start, end);
+}

@@ -1,0 +1,155 @@
+// The serialize stage: a handler's value → status, checked headers, and a body as bytes or as a stream.
+// Every failure here (a bad status, a bad header, a serializer that throws) happens before any byte of the
+// response is written, so it can still become a clean 500.
+import { isStreamBody, toBodySource, type BodySource } from './body-source.js';
+import { errorBody, HttpError, InvalidResponseError, NotAcceptableError, SerializeError } from './errors.js';
+import { BODY_STREAM, BODY_WHOLE, EMPTY_HEADERS, headerBlock, type HeaderBlock } from './frame.js';
+import { isResult, type Result, type TrailerInput } from './result.js';
+import { negotiate } from './serializers/negotiate.js';
+import type { Chunk, Serializer } from './serializers/serializer.js';
+import { isValidStatus } from './status.js';
+
+/** A response ready to be framed. */
+export interface Serialized {
+  status: number;
+  headers: HeaderBlock;
+  /** Content-Type to send unless the headers set one; null for none. */
+  contentType: string | null;
+  kind: number; // BODY_WHOLE or BODY_STREAM
+  /** The whole body (null = empty), and its length in bytes. */
+  whole: Chunk | null;
+  byteLength: number;
+  source: BodySource | null;
+  /** A streamed body's promised length, or -1. */
+  declaredLength: number;
+  trailers: TrailerInput | undefined;
+  /** Which serializer made the body ("" when none ran). */
+  serializer: string;
+}
+
+export interface SerializeContext {
+  /** The server's serializers; the first is the default. */
+  serializers: readonly Serializer[];
+  /** Answer 406 when Accept allows none of them (else the default is used). */
+  strictAccept: boolean;
+}
+
+const TEXT_TYPE = 'text/plain; charset=utf-8';
+const BYTES_TYPE = 'application/octet-stream';
+const JSON_TYPE = 'application/json';
+
+function byteLengthOf(chunk: Chunk): number {
+  return typeof chunk === 'string' ? Buffer.byteLength(chunk, 'utf8') : chunk.byteLength;
+}
+
+function whole(status: number, headers: HeaderBlock, contentType: string | null, body: Chunk | null, serializer: string): Serialized {
+  return {
+    status,
+    headers,
+    contentType,
+    kind: BODY_WHOLE,
+    whole: body,
+    byteLength: body === null ? 0 : byteLengthOf(body),
+    source: null,
+    declaredLength: -1,
+    trailers: undefined,
+    serializer,
+  };
+}
+
+/** Turns what a handler returned into a Serialized response. Throws an HttpError on anything invalid. */
+export function serializeValue(value: unknown, accept: string | undefined, ctx: SerializeContext): Serialized {
+  if (!isResult(value)) {
+    // A plain value: undefined means "nothing to say" (204); anything else is a 200 body.
+    if (value === undefined) return whole(204, EMPTY_HEADERS, null, null, '');
+    return serializeBody(200, EMPTY_HEADERS, value, undefined, -1, undefined, accept, ctx);
+  }
+  const result: Result = value;
+  const status = result.status ?? 200;
+  if (!isValidStatus(status)) throw new InvalidResponseError(`invalid status ${String(status)}`, 'H1W_INVALID_STATUS');
+  if (status === 101) throw new InvalidResponseError('101 Switching Protocols is not supported', 'H1W_INVALID_STATUS');
+  const headers = headerBlock(result.headers);
+  let declared = -1;
+  if (result.length !== undefined) {
+    if (!Number.isSafeInteger(result.length) || result.length < 0) {
+      throw new InvalidResponseError(`invalid length ${String(result.length)}`, 'H1W_INVALID_LENGTH');
+    }
+    declared = result.length;
+  }
+  if (headers.contentLength >= 0) {
+    if (declared >= 0 && declared !== headers.contentLength) {
+      throw new InvalidResponseError('length and Content-Length disagree', 'H1W_INVALID_LENGTH');
+    }
+    declared = headers.contentLength;
+  }
+  return serializeBody(status, headers, result.body, result.serializer, declared, result.trailers, accept, ctx);
+}
+
+function serializeBody(
+  status: number,
+  headers: HeaderBlock,
+  body: unknown,
+  explicit: Serializer | undefined,
+  declared: number,
+  trailers: TrailerInput | undefined,
+  accept: string | undefined,
+  ctx: SerializeContext,
+): Serialized {
+  let out: Serialized;
+  if (explicit !== undefined) {
+    out = runSerializer(explicit, body, status, headers);
+  } else if (body === undefined || body === null) {
+    out = whole(status, headers, null, null, '');
+  } else if (typeof body === 'string') {
+    out = whole(status, headers, TEXT_TYPE, body, 'text');
+  } else if (body instanceof Uint8Array) {
+    out = whole(status, headers, BYTES_TYPE, body, 'bytes');
+  } else if (isStreamBody(body)) {
+    out = stream(status, headers, BYTES_TYPE, toBodySource(body), 'stream');
+  } else {
+    const chosen = negotiate(accept, ctx.serializers, ctx.strictAccept);
+    if (chosen === null) throw new NotAcceptableError(`none of ${ctx.serializers.map((s) => s.contentType).join(', ')} is acceptable`);
+    out = runSerializer(chosen, body, status, headers);
+  }
+  if (out.kind === BODY_WHOLE) {
+    if (declared >= 0 && declared !== out.byteLength) {
+      throw new InvalidResponseError(`Content-Length ${declared} but the body has ${out.byteLength} bytes`, 'H1W_INVALID_LENGTH');
+    }
+  } else {
+    out.declaredLength = declared;
+    out.trailers = trailers;
+  }
+  return out;
+}
+
+function stream(status: number, headers: HeaderBlock, contentType: string, source: BodySource, serializer: string): Serialized {
+  const out = whole(status, headers, contentType, null, serializer);
+  out.kind = BODY_STREAM;
+  out.source = source;
+  return out;
+}
+
+function runSerializer(serializer: Serializer, body: unknown, status: number, headers: HeaderBlock): Serialized {
+  try {
+    if (typeof serializer.serialize === 'function') {
+      return whole(status, headers, serializer.contentType, serializer.serialize(body), serializer.name);
+    }
+    return stream(status, headers, serializer.contentType, toBodySource((serializer.stream as (v: unknown) => AsyncIterable<Chunk>)(body)), serializer.name);
+  } catch (cause) {
+    if (cause instanceof HttpError) throw cause;
+    throw new SerializeError(serializer.name, cause);
+  }
+}
+
+/** The response for an error: its status and headers, and the JSON error body. Cannot fail. */
+export function serializeError(error: HttpError): Serialized {
+  let headers = EMPTY_HEADERS;
+  if (error.headers !== undefined) {
+    try {
+      headers = headerBlock(error.headers);
+    } catch {
+      headers = EMPTY_HEADERS; // an HttpError with bad headers still gets its status out
+    }
+  }
+  return whole(error.status, headers, JSON_TYPE, errorBody(error), 'error');
+}

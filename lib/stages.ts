@@ -1,0 +1,183 @@
+// Every stage can be watched: a hook per stage, a diagnostics_channel per stage (declared in one table), and
+// per-request timings. When nothing watches, the connection skips all of it behind one boolean per site.
+import diagnostics from 'node:diagnostics_channel';
+import type { Request, RequestTimings } from './request.js';
+
+/** The lifecycle stages, in order, and the channel each publishes on. */
+export const CHANNELS = {
+  accept: diagnostics.channel('h1wire:accept'),
+  parse: diagnostics.channel('h1wire:parse'),
+  handle: diagnostics.channel('h1wire:handle'),
+  serialize: diagnostics.channel('h1wire:serialize'),
+  frame: diagnostics.channel('h1wire:frame'),
+  write: diagnostics.channel('h1wire:write'),
+  drain: diagnostics.channel('h1wire:drain'),
+  finish: diagnostics.channel('h1wire:finish'),
+  idle: diagnostics.channel('h1wire:idle'),
+  close: diagnostics.channel('h1wire:close'),
+  error: diagnostics.channel('h1wire:error'),
+} as const;
+
+export type StageName = keyof typeof CHANNELS;
+
+/** Why a connection closed. */
+export type CloseReason =
+  | 'client-closed'
+  | 'idle-timeout'
+  | 'headers-timeout'
+  | 'request-timeout'
+  | 'write-stalled'
+  | 'protocol-error'
+  | 'max-requests'
+  | 'server-closing'
+  | 'refused'
+  | 'error';
+
+export const CLOSE_REASONS: readonly CloseReason[] = [
+  'client-closed',
+  'idle-timeout',
+  'headers-timeout',
+  'request-timeout',
+  'write-stalled',
+  'protocol-error',
+  'max-requests',
+  'server-closing',
+  'refused',
+  'error',
+];
+
+export interface ConnectionEvent {
+  connection: number;
+  remoteAddress: string;
+  remotePort: number;
+}
+export interface ParseEvent {
+  request: Request;
+  /** The request head as it came (request line and header lines). */
+  head: string;
+}
+export interface HandleEvent {
+  request: Request;
+  durationMs: number;
+  error: unknown;
+}
+export interface SerializeEvent {
+  request: Request;
+  serializer: string;
+  /** Body bytes, or -1 for a streamed body. */
+  bytes: number;
+  durationMs: number;
+}
+export interface FrameEvent {
+  request: Request | null;
+  status: number;
+  /** The response head exactly as written. */
+  head: string;
+  framing: 'none' | 'length' | 'chunked' | 'close';
+}
+export interface WriteEvent {
+  connection: number;
+  bytes: number;
+  writes: number;
+}
+export interface DrainEvent {
+  connection: number;
+  waitedMs: number;
+}
+export interface FinishEvent {
+  request: Request | null;
+  status: number;
+  bodyBytes: number;
+  keepAlive: boolean;
+  timings: RequestTimings | null;
+}
+export interface IdleEvent {
+  connection: number;
+  requests: number;
+}
+export interface CloseEvent {
+  connection: number;
+  reason: CloseReason;
+  requests: number;
+  bytesIn: number;
+  bytesOut: number;
+}
+export interface ErrorEvent {
+  connection: number;
+  request: Request | null;
+  error: unknown;
+}
+
+export interface Hooks {
+  onAccept?(event: ConnectionEvent): void;
+  onHeaders?(event: ParseEvent): void;
+  onHandled?(event: HandleEvent): void;
+  onSerialized?(event: SerializeEvent): void;
+  onFramed?(event: FrameEvent): void;
+  onWrite?(event: WriteEvent): void;
+  onDrain?(event: DrainEvent): void;
+  onFinish?(event: FinishEvent): void;
+  onIdle?(event: IdleEvent): void;
+  onClose?(event: CloseEvent): void;
+  onError?(event: ErrorEvent): void;
+}
+
+const HOOK_OF: Record<StageName, keyof Hooks> = {
+  accept: 'onAccept',
+  parse: 'onHeaders',
+  handle: 'onHandled',
+  serialize: 'onSerialized',
+  frame: 'onFramed',
+  write: 'onWrite',
+  drain: 'onDrain',
+  finish: 'onFinish',
+  idle: 'onIdle',
+  close: 'onClose',
+  error: 'onError',
+};
+
+/** Receives every stage's event (the tracer implements it). */
+export interface StageListener {
+  event(stage: StageName, data: object): void;
+}
+
+/** Where a server's stage events go. */
+export class Observer {
+  readonly hooks: Hooks;
+  readonly listener: StageListener | null;
+  /** Measure per-request timings even when nobody listens (for Server-Timing or `timings: true`). */
+  readonly timingsWanted: boolean;
+  private readonly hooked: boolean;
+
+  constructor(hooks: Hooks, listener: StageListener | null, timingsWanted: boolean) {
+    this.hooks = hooks;
+    this.listener = listener;
+    this.hooked = Object.values(hooks).some((h) => typeof h === 'function') || listener !== null;
+    this.timingsWanted = timingsWanted || this.hooked;
+  }
+
+  /** Somebody wants this stage's event: a hook, the tracer, or a channel subscriber. */
+  wants(stage: StageName): boolean {
+    return this.hooked || CHANNELS[stage].hasSubscribers;
+  }
+
+  /** Timings for a new request: wanted by configuration, or by a subscriber of the finish channel. */
+  timings(): boolean {
+    return this.timingsWanted || CHANNELS.finish.hasSubscribers;
+  }
+
+  emit(stage: StageName, data: object): void {
+    const channel = CHANNELS[stage];
+    if (channel.hasSubscribers) channel.publish(data);
+    if (this.listener !== null) this.listener.event(stage, data);
+    const hook = this.hooks[HOOK_OF[stage]] as ((event: object) => void) | undefined;
+    if (hook !== undefined) {
+      try {
+        hook(data);
+      } catch (error) {
+        // A hook that throws must not take a request down with it; report it once, on the error stage.
+        if (stage !== 'error') this.emit('error', { connection: -1, request: null, error });
+      }
+    }
+  }
+}

@@ -1,0 +1,278 @@
+// The write stage: responses leave in request order, bytes go out in as few writes as possible, and nothing
+// is produced while the socket is full.
+//
+// - Order: exchanges are queued when their heads are parsed; only the front one writes. A later response
+//   that is ready early is held (the pipeline depth bounds how many).
+// - Batching: bytes queued in one tick are written together at its end: adjacent strings are joined into
+//   one write, mixed strings and buffers go out corked as one writev.
+// - Backpressure: once the sink reports full (`write()` returned false), nothing more is taken from the
+//   queue or pulled from a stream until the owner reports 'drain'. What is buffered stays under the
+//   high-water mark plus one chunk.
+//
+// The queue never sees a socket: it writes to a WriteSink, which the connection implements.
+import { CHUNK_TAIL, chunkHead, chunkOf, lastChunk } from './chunked.js';
+import { StreamAbortedError } from './errors.js';
+import { CONTINUE_DUE, CONTINUE_SENT, EX_DONE, EX_READY, EX_SENDING, type Exchange } from './exchange.js';
+import { FRAME_CHUNKED, FRAME_LENGTH, FRAME_NONE, headerBlock } from './frame.js';
+import type { HeaderInput } from './result.js';
+import type { Chunk } from './serializers/serializer.js';
+
+export interface WriteSink {
+  write(data: Chunk, encoding: BufferEncoding): boolean;
+  cork(): void;
+  uncork(): void;
+  /** Bytes written but not yet handed to the kernel. */
+  readonly writableLength: number;
+}
+
+export interface QueueOwner {
+  /** May the front exchange's response be sent now? (The connection holds some back; see releasable.) */
+  releasable(ex: Exchange): boolean;
+  /** Frames the head just before its first byte goes out, when keep-alive vs close is finally known. */
+  frame(ex: Exchange): void;
+  /** Every byte of the response has been queued. */
+  responseDone(ex: Exchange): void;
+  /** A streamed body failed or broke its declared length after its head went out. */
+  streamFailed(ex: Exchange, error: unknown): void;
+  /** Bytes were handed to the sink (for stats, hooks and traces). */
+  wrote(bytes: number, writes: number): void;
+  /** The sink is full / has drained. */
+  blocked(): void;
+  drained(): void;
+}
+
+const CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n';
+
+export class WriteQueue {
+  /** Responses in request order; the first is the one being written. */
+  readonly exchanges: Exchange[] = [];
+  /** The sink refused more: waiting for 'drain'. */
+  blocked = false;
+
+  private readonly sink: WriteSink;
+  private readonly owner: QueueOwner;
+  private readonly highWaterMark: number;
+
+  // Bytes queued in this tick, not yet written.
+  private pending: Chunk[] = [];
+  private encodings: BufferEncoding[] = [];
+  private pendingBytes = 0;
+  private batching = 0;
+  private flushScheduled = false;
+  private drainWaiter: (() => void) | null = null;
+  private closed = false;
+
+  constructor(sink: WriteSink, owner: QueueOwner, highWaterMark: number) {
+    this.sink = sink;
+    this.owner = owner;
+    this.highWaterMark = highWaterMark;
+  }
+
+  /** Bytes that will be written at the end of this tick. */
+  get queuedBytes(): number {
+    return this.pendingBytes;
+  }
+
+  /** While a batch is open, writes wait for `endBatch` (one read's worth of responses → one write). */
+  beginBatch(): void {
+    this.batching++;
+  }
+
+  endBatch(): void {
+    if (--this.batching === 0) this.flush();
+  }
+
+  enqueue(ex: Exchange): void {
+    this.exchanges.push(ex);
+  }
+
+  /** Writes whatever can go now, in order. Call when an exchange becomes ready or releasable, or on drain. */
+  pump(): void {
+    const exchanges = this.exchanges;
+    while (!this.blocked && !this.closed && exchanges.length > 0) {
+      const ex = exchanges[0] as Exchange;
+      if (ex.continueState === CONTINUE_DUE) {
+        ex.continueState = CONTINUE_SENT;
+        this.push(CONTINUE, 'latin1', CONTINUE.length);
+      }
+      if (ex.state !== EX_READY || !this.owner.releasable(ex)) break;
+      // Keep the batch under the high-water mark; the rest goes after the drain.
+      if (this.pendingBytes > 0 && this.pendingBytes + this.sink.writableLength >= this.highWaterMark) {
+        this.flush();
+        continue;
+      }
+      this.owner.frame(ex);
+      const res = ex.response;
+      if (res === null) break; // cannot happen once READY; keeps the types honest
+      const sendsBody = !ex.isHead && ex.framing !== FRAME_NONE;
+      const body = res.whole;
+      if (sendsBody && body !== null && typeof body === 'string' && !res.headers.latin1) {
+        // The common case: head and body as one UTF-8 string, one write.
+        this.push(ex.head + body, 'utf8', ex.head.length + res.byteLength);
+        ex.bodyBytes = res.byteLength;
+      } else {
+        this.push(ex.head, 'latin1', ex.head.length);
+        if (sendsBody && body !== null) {
+          this.push(body, 'utf8', res.byteLength);
+          ex.bodyBytes = res.byteLength;
+        }
+      }
+      if (res.source !== null) {
+        if (sendsBody) {
+          ex.state = EX_SENDING;
+          this.scheduleFlush();
+          void this.pull(ex);
+          break; // the stream pumps again when it ends
+        }
+        ex.cancelSource(undefined); // HEAD, 204, 304: the stream is never read
+      }
+      this.complete(ex);
+    }
+    if (this.pendingBytes > 0) this.scheduleFlush();
+  }
+
+  /** The sink drained: go on writing and pulling. */
+  onDrain(): void {
+    if (!this.blocked) return;
+    this.blocked = false;
+    const waiter = this.drainWaiter;
+    this.drainWaiter = null;
+    if (waiter !== null) waiter();
+    this.owner.drained();
+    this.pump();
+  }
+
+  /** The connection is gone: stop everything, cancel every stream that has not finished. */
+  close(reason: unknown): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.pending.length = 0;
+    this.encodings.length = 0;
+    this.pendingBytes = 0;
+    for (const ex of this.exchanges) {
+      ex.aborted = true;
+      ex.cancelSource(reason);
+    }
+    this.exchanges.length = 0;
+    const waiter = this.drainWaiter;
+    this.drainWaiter = null;
+    if (waiter !== null) waiter();
+  }
+
+  /** Writes what this tick queued. */
+  flush(): void {
+    this.flushScheduled = false;
+    const n = this.pending.length;
+    if (n === 0 || this.closed) return;
+    const pending = this.pending;
+    const encodings = this.encodings;
+    const bytes = this.pendingBytes;
+    let ok: boolean;
+    if (n === 1) {
+      ok = this.sink.write(pending[0] as Chunk, encodings[0] as BufferEncoding);
+    } else {
+      this.sink.cork();
+      ok = true;
+      for (let i = 0; i < n; i++) ok = this.sink.write(pending[i] as Chunk, encodings[i] as BufferEncoding);
+      this.sink.uncork();
+    }
+    pending.length = 0;
+    encodings.length = 0;
+    this.pendingBytes = 0;
+    this.owner.wrote(bytes, n);
+    if (!ok && !this.blocked) {
+      this.blocked = true;
+      this.owner.blocked();
+    }
+  }
+
+  private scheduleFlush(): void {
+    if (this.batching > 0 || this.flushScheduled) return;
+    this.flushScheduled = true;
+    process.nextTick(flushQueue, this);
+  }
+
+  private push(data: Chunk, encoding: BufferEncoding, byteLength: number): void {
+    const last = this.pending.length - 1;
+    if (typeof data === 'string' && last >= 0 && typeof this.pending[last] === 'string' && this.encodings[last] === encoding) {
+      this.pending[last] += data;
+    } else {
+      this.pending.push(data);
+      this.encodings.push(encoding);
+    }
+    this.pendingBytes += byteLength;
+  }
+
+  private complete(ex: Exchange): void {
+    ex.state = EX_DONE;
+    this.exchanges.shift();
+    this.owner.responseDone(ex);
+  }
+
+  private waitForDrain(): Promise<void> {
+    return new Promise((resolve) => {
+      this.drainWaiter = resolve;
+    });
+  }
+
+  /** Pulls a streamed body chunk by chunk, only while the sink takes more. */
+  private async pull(ex: Exchange): Promise<void> {
+    const res = ex.response;
+    const source = ex.source;
+    if (res === null || source === null) return;
+    const chunked = ex.framing === FRAME_CHUNKED;
+    const declared = ex.framing === FRAME_LENGTH ? res.declaredLength : -1;
+    try {
+      for (;;) {
+        if (this.blocked) await this.waitForDrain();
+        if (ex.aborted) return;
+        const chunk = await source.next();
+        if (ex.aborted) return;
+        if (chunk === null) break;
+        const size = typeof chunk === 'string' ? Buffer.byteLength(chunk, 'utf8') : chunk.byteLength;
+        ex.bodyBytes += size;
+        if (declared >= 0 && ex.bodyBytes > declared) {
+          throw new StreamAbortedError(`the body is longer than its declared ${declared} bytes`, 'H1W_LENGTH_MISMATCH');
+        }
+        if (!chunked) this.push(chunk, 'utf8', size);
+        else if (typeof chunk === 'string') this.push(chunkOf(chunk, size), 'utf8', size + 4 + size.toString(16).length);
+        else {
+          const line = chunkHead(size);
+          this.push(line, 'latin1', line.length);
+          this.push(chunk, 'utf8', size);
+          this.push(CHUNK_TAIL, 'latin1', 2);
+        }
+        this.flush();
+      }
+      if (declared >= 0 && ex.bodyBytes !== declared) {
+        throw new StreamAbortedError(`the body ended after ${ex.bodyBytes} of its declared ${declared} bytes`, 'H1W_LENGTH_MISMATCH');
+      }
+      if (chunked) {
+        const end = lastChunk(await trailerText(res.trailers));
+        if (ex.aborted) return;
+        this.push(end, 'latin1', end.length);
+      }
+      res.source = null;
+      this.complete(ex);
+      this.pump();
+      this.flush();
+    } catch (error) {
+      if (ex.aborted) return;
+      res.source = null;
+      source.cancel(error);
+      const failure =
+        error instanceof StreamAbortedError ? error : new StreamAbortedError('the streamed body failed', 'H1W_STREAM_FAILED', error);
+      this.owner.streamFailed(ex, failure);
+    }
+  }
+}
+
+function flushQueue(queue: WriteQueue): void {
+  queue.flush();
+}
+
+async function trailerText(trailers: HeaderInput | (() => HeaderInput | Promise<HeaderInput>) | undefined): Promise<string> {
+  if (trailers === undefined) return '';
+  const fields = typeof trailers === 'function' ? await trailers() : trailers;
+  return headerBlock(fields).text;
+}
