@@ -10,6 +10,7 @@
 import type { Socket } from 'node:net';
 import type { ServerConfig } from './config.js';
 import {
+  BadRequestError,
   ExpectationFailedError,
   HttpError,
   RequestTimeoutError,
@@ -274,11 +275,11 @@ export class Connection implements ParserEvents, WriteSink, QueueOwner, Exchange
     this.readClosed = true;
     const parser = this.parser;
     if (this.closing || this.closed) return;
-    if (parser !== null && parser.inMessage && this.reading === null) {
-      this.destroy('client-closed'); // half a head: nothing can be answered
+    if (parser !== null && parser.inMessage) {
+      // The request in progress can never complete: it is answered 400 after those before it, then we close.
+      this.protocolError(new BadRequestError('the client ended its side in the middle of a request', 'H1W_INCOMPLETE_REQUEST'), 'client-closed');
       return;
     }
-    this.failReading(new Error('the client ended the request early'));
     if (this.queue.exchanges.length === 0) this.closeGracefully('client-closed');
   };
 

@@ -42,6 +42,9 @@ export const PARSE_DONE = 0; // the whole chunk was consumed
 export const PARSE_PAUSED = 1; // stopped after a message at `offset` (budget used up, or the message closes)
 export const PARSE_ERROR = 2; // `error` says why; nothing more can be parsed on this connection
 
+/** llhttp error numbers → names, for stable error codes (H1W_INVALID_HEADER_TOKEN, …). */
+const LLHTTP_NAMES: Record<number, string> = Object.fromEntries(Object.entries(LLHTTP).map(([name, n]) => [n, name]));
+
 const URL = 1;
 const FIELD = 2;
 const VALUE = 3;
@@ -451,7 +454,7 @@ export class RequestParser implements LlhttpSink {
       case LLHTTP.CLOSED_CONNECTION:
         return new BadRequestError(reason, 'H1W_DATA_AFTER_CLOSE');
       default:
-        return new BadRequestError(reason || 'malformed request', `H1W_PARSE_${code}`);
+        return new BadRequestError(reason || 'malformed request', `H1W_${LLHTTP_NAMES[code] ?? 'MALFORMED_REQUEST'}`);
     }
   }
 }
