@@ -6,6 +6,7 @@ import type { ParserLimits } from './parser.js';
 import type { SerializeContext } from './serialize.js';
 import { json } from './serializers/json.js';
 import { checkSerializer, type Serializer } from './serializers/serializer.js';
+import type { Request } from './request.js';
 import type { Hooks } from './stages.js';
 
 export interface ServerOptions {
@@ -15,8 +16,8 @@ export interface ServerOptions {
   maxRequestLineSize?: number;
   /** Header fields per request (→ 431). */
   maxHeaderCount?: number;
-  /** Request body, bytes (→ 413). */
-  maxBodySize?: number;
+  /** Request body, bytes (→ 413); or a function of the request (its head only), for per-route limits. */
+  maxBodySize?: number | ((req: Request) => number);
   /** Chunk extensions and trailers between two runs of chunked data, bytes (→ 413). */
   maxChunkOverhead?: number;
   /** Idle time between requests, ms; advertised as `Keep-Alive: timeout=N`. */
@@ -59,6 +60,8 @@ export interface ServerOptions {
 
 export interface ServerConfig {
   readonly parserLimits: ParserLimits;
+  /** Per-request body limit (when maxBodySize is a function; the parser's own limit is then off). */
+  readonly bodyLimit: ((req: Request) => number) | null;
   readonly keepAliveTimeout: number;
   readonly keepAliveBuffer: number;
   readonly headersTimeout: number;
@@ -89,12 +92,14 @@ export function resolveConfig(options: ServerOptions): ServerConfig {
   if (serializers.length === 0) throw new TypeError('option serializers needs at least one serializer');
   serializers.forEach(checkSerializer);
   const keepAliveTimeout = count('keepAliveTimeout', options.keepAliveTimeout, limits.KEEP_ALIVE_TIMEOUT);
+  const bodyLimit = typeof options.maxBodySize === 'function' ? options.maxBodySize : null;
   return {
+    bodyLimit,
     parserLimits: {
       maxHeaderSize: count('maxHeaderSize', options.maxHeaderSize, limits.MAX_HEADER_SIZE, 64),
       maxRequestLineSize: count('maxRequestLineSize', options.maxRequestLineSize, limits.MAX_REQUEST_LINE_SIZE, 16),
       maxHeaderCount: count('maxHeaderCount', options.maxHeaderCount, limits.MAX_HEADER_COUNT, 1),
-      maxBodySize: count('maxBodySize', options.maxBodySize, limits.MAX_BODY_SIZE),
+      maxBodySize: bodyLimit !== null ? Number.MAX_SAFE_INTEGER : count('maxBodySize', options.maxBodySize as number | undefined, limits.MAX_BODY_SIZE),
       maxChunkOverhead: count('maxChunkOverhead', options.maxChunkOverhead, limits.MAX_CHUNK_OVERHEAD, 64),
     },
     keepAliveTimeout,

@@ -11,6 +11,7 @@ import type { Socket } from 'node:net';
 import type { ServerConfig } from './config.js';
 import {
   BadRequestError,
+  ContentTooLargeError,
   ExpectationFailedError,
   HttpError,
   RequestTimeoutError,
@@ -456,6 +457,20 @@ export class Connection implements ParserEvents, WriteSink, QueueOwner, Exchange
     if (head.expectContinue && hasBody) ex.continueState = config.continueAtOnce ? CONTINUE_DUE : CONTINUE_WANTED;
     this.queue.enqueue(ex);
     if (obs.wants('parse')) obs.emit('parse', { request: req, head: headText(head) });
+    if (config.bodyLimit !== null && hasBody) {
+      let limit: number;
+      try {
+        limit = config.bodyLimit(req);
+      } catch (error) {
+        this.report(req, error);
+        limit = 0;
+      }
+      ex.bodyLimit = limit;
+      if (head.contentLength > limit) {
+        this.protocolError(new ContentTooLargeError(`request body larger than ${limit} bytes`), 'protocol-error');
+        return;
+      }
+    }
     if (head.unknownExpectation !== null) {
       // RFC 9110 §10.1.1: 417; if a body may follow, the connection cannot be trusted to frame it.
       this.answerError(ex, new ExpectationFailedError(`cannot meet the expectation "${head.unknownExpectation}"`, hasBody));
@@ -469,10 +484,9 @@ export class Connection implements ParserEvents, WriteSink, QueueOwner, Exchange
     const ex = this.reading;
     if (ex === null || ex.body === null) return;
     ex.body.push(chunk);
-    if (ex.state === EX_DONE && ex.body.received - Math.max(ex.bodyBytes, 0) > this.host.config.maxDiscardSize) {
-      // Answered already and the unread rest keeps coming: stop reading it, close instead.
-      this.reading = null;
-      this.closeGracefully('client-closed');
+    if (ex.body.received > ex.bodyLimit) {
+      this.protocolError(new ContentTooLargeError(`request body larger than ${ex.bodyLimit} bytes`), 'protocol-error');
+      return;
     }
   }
 

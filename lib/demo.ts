@@ -1,8 +1,14 @@
 // The demo server `npm start` runs: one route per thing the server does, small enough to read in one go.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ServerOptions } from './config.js';
-import { orders } from './demo-data.js';
+import { orders, ORDERS_SCHEMA } from './demo-data.js';
+import { json } from './serializers/json.js';
+import { jsonArray } from './serializers/json-array.js';
+import { ndjson } from './serializers/ndjson.js';
+import { schemaJson } from './serializers/schema-json.js';
+import type { Serializer } from './serializers/serializer.js';
 import { HttpError } from './errors.js';
+import { MAX_BODY_SIZE } from './limits.js';
 import type { Request } from './request.js';
 import { reply, type Result } from './result.js';
 import { router } from './router.js';
@@ -11,6 +17,19 @@ import { createServer, type Server } from './server.js';
 export const MAX_ROWS = 100_000;
 /** /echo answers with a Content-Length when the body fits in this; a larger one streams back as it comes. */
 export const ECHO_WHOLE_LIMIT = 64 * 1024;
+
+let schemaSerializer: Serializer | null = null;
+
+/** /orders?serializer=…: the same rows through each serializer (the schema one is compiled once, on first use). */
+const ORDER_SERIALIZERS: Record<string, () => Serializer> = {
+  json: () => JSON_SERIALIZER,
+  schema: () => (schemaSerializer ??= schemaJson(ORDERS_SCHEMA, 'orders-schema')),
+  array: () => ARRAY_SERIALIZER,
+  ndjson: () => NDJSON_SERIALIZER,
+};
+const JSON_SERIALIZER = json();
+const ARRAY_SERIALIZER = jsonArray();
+const NDJSON_SERIALIZER = ndjson();
 
 function badRequest(message: string): HttpError {
   return new HttpError(400, message, { code: 'H1W_DEMO_BAD_PARAMETER' });
@@ -66,7 +85,13 @@ async function* pattern(chunks: number, size: number, delay: number, signal: Abo
 export function demoHandler(getServer: () => Server | null) {
   return router({
     'GET /': () => ({ hello: 'world' }),
-    'GET /orders': (req) => orders(intParam(req, 'rows', 50, 0, MAX_ROWS)),
+    'GET /orders': (req) => {
+      const rows = orders(intParam(req, 'rows', 50, 0, MAX_ROWS));
+      const name = req.query.get('serializer') ?? 'json';
+      const serializer = ORDER_SERIALIZERS[name];
+      if (serializer === undefined) throw badRequest(`serializer must be one of ${Object.keys(ORDER_SERIALIZERS).join(', ')}`);
+      return { status: 200, body: rows, serializer: serializer() };
+    },
     '/echo': echo,
     'GET /stream': (req) => {
       const chunks = intParam(req, 'chunks', 10, 0, 10_000_000);
@@ -92,8 +117,16 @@ export function demoHandler(getServer: () => Server | null) {
   });
 }
 
+/** /echo takes bodies up to this by default (it streams them back, so size costs no memory). */
+export const ECHO_MAX_BODY = 1024 * 1024 * 1024;
+
+/** The demo's body limit unless --max-body-size is given: the server default, and 1 GiB for /echo. */
+export function demoBodyLimit(req: Request): number {
+  return req.path === '/echo' ? ECHO_MAX_BODY : MAX_BODY_SIZE;
+}
+
 export function createDemoServer(options: ServerOptions = {}): Server {
   let server: Server | null = null;
-  server = createServer(demoHandler(() => server), options);
+  server = createServer(demoHandler(() => server), { maxBodySize: demoBodyLimit, ...options });
   return server;
 }

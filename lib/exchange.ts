@@ -39,6 +39,8 @@ export class Exchange implements HandlerOutcome, BodyOwner {
   readonly keepAlive: boolean;
   /** The request's Content-Length, or -1 (chunked, or none). */
   readonly contentLength: number;
+  /** This request's body limit, when the server sets one per request (else the parser enforces its own). */
+  bodyLimit = Infinity;
 
   state = EX_HANDLING;
   requestComplete: boolean;

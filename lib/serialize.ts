@@ -5,6 +5,7 @@ import { isStreamBody, toBodySource, type BodySource } from './body-source.js';
 import { errorBody, HttpError, InvalidResponseError, NotAcceptableError, SerializeError } from './errors.js';
 import { BODY_STREAM, BODY_WHOLE, EMPTY_HEADERS, headerBlock, type HeaderBlock } from './frame.js';
 import { isResult, type Result, type TrailerInput } from './result.js';
+import { html, Html } from './serializers/html.js';
 import { negotiate } from './serializers/negotiate.js';
 import type { Chunk, Serializer } from './serializers/serializer.js';
 import { isValidStatus } from './status.js';
@@ -104,6 +105,8 @@ function serializeBody(
     out = whole(status, headers, TEXT_TYPE, body, 'text');
   } else if (body instanceof Uint8Array) {
     out = whole(status, headers, BYTES_TYPE, body, 'bytes');
+  } else if (body instanceof Html) {
+    out = runSerializer(html(), body, status, headers);
   } else if (isStreamBody(body)) {
     out = stream(status, headers, BYTES_TYPE, toBodySource(body), 'stream');
   } else {

@@ -5,3 +5,6 @@ export { text } from './text.js';
 export { bytes } from './bytes.js';
 export { schemaJson, type JsonSchema } from './schema-json.js';
 export { negotiate } from './negotiate.js';
+export { jsonArray, type JsonArrayOptions } from './json-array.js';
+export { ndjson, type NdjsonOptions } from './ndjson.js';
+export { html, Html, unsafeHtml, escapeHtml } from './html.js';
