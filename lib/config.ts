@@ -46,6 +46,9 @@ export interface ServerOptions {
   serializers?: Serializer | readonly Serializer[];
   /** With several serializers: answer 406 when Accept allows none (default: use the first). */
   strictAccept?: boolean;
+  /** A client's FIN only ends its side: requests already sent are still answered (default false: a FIN
+   * means the client is gone, as in node:http; unanswered requests are aborted and the connection ends). */
+  allowHalfOpen?: boolean;
   /** When to send `100 Continue`: when the handler starts reading the body (default), or at once. */
   continue?: 'on-read' | 'immediately';
   /** A function per stage; see stages.ts. */
@@ -74,6 +77,7 @@ export interface ServerConfig {
   readonly maxConnections: number;
   readonly maxRequestsPerConnection: number;
   readonly continueAtOnce: boolean;
+  readonly allowHalfOpen: boolean;
   readonly serverTiming: boolean;
   readonly serialize: SerializeContext;
   readonly lines: ConnectionLines;
@@ -114,6 +118,7 @@ export function resolveConfig(options: ServerOptions): ServerConfig {
     maxConnections: count('maxConnections', options.maxConnections, limits.MAX_CONNECTIONS),
     maxRequestsPerConnection: count('maxRequestsPerConnection', options.maxRequestsPerConnection, limits.MAX_REQUESTS_PER_CONNECTION),
     continueAtOnce: options.continue === 'immediately',
+    allowHalfOpen: options.allowHalfOpen === true,
     serverTiming: options.serverTiming === true,
     serialize: { serializers, strictAccept: options.strictAccept === true },
     // The advertised timeout is in whole seconds, rounded down, so a client never waits past our own.

@@ -197,8 +197,9 @@ export class Connection implements ParserEvents, WriteSink, QueueOwner, Exchange
     this.headersLink.unlink();
     this.requestLink.unlink();
     this.idleLink.unlink();
-    this.failReading(new Error('connection closing'));
     this.queue.flush();
+    // Whatever has not been answered by now never will be: abort it (signals fire, streams are cancelled).
+    this.abandon(new Error(`connection closing (${this.reason})`));
     const socket = this.socket;
     if (socket !== null) {
       socket.end();
@@ -272,10 +273,15 @@ export class Connection implements ParserEvents, WriteSink, QueueOwner, Exchange
   };
 
   private readonly onEnd = (): void => {
-    // The client will send nothing more (we allow half-open sockets, so we may still answer).
+    // The client will send nothing more. Usually it is gone (node:http treats it so too); with
+    // allowHalfOpen it may still be reading, and what it asked for is answered before we close.
     this.readClosed = true;
     const parser = this.parser;
     if (this.closing || this.closed) return;
+    if (!this.host.config.allowHalfOpen) {
+      this.closeGracefully('client-closed');
+      return;
+    }
     if (parser !== null && parser.inMessage) {
       // The request in progress can never complete: it is answered 400 after those before it, then we close.
       this.protocolError(new BadRequestError('the client ended its side in the middle of a request', 'H1W_INCOMPLETE_REQUEST'), 'client-closed');
@@ -300,10 +306,7 @@ export class Connection implements ParserEvents, WriteSink, QueueOwner, Exchange
     this.closed = true;
     const reason = this.reason ?? 'client-closed';
     this.reason = reason;
-    const abort = new Error(`connection closed (${reason})`);
-    for (const ex of this.queue.exchanges) if (ex.state !== EX_DONE) ex.request?.abortWith(abort);
-    this.failReading(abort);
-    this.queue.close(abort);
+    this.abandon(new Error(`connection closed (${reason})`));
     this.headersLink.unlink();
     this.requestLink.unlink();
     this.idleLink.unlink();
@@ -593,6 +596,13 @@ export class Connection implements ParserEvents, WriteSink, QueueOwner, Exchange
     this.answerError(errorExchange, error);
   }
 
+  /** Aborts every exchange not yet answered, cancels streams, and stops the write queue for good. */
+  private abandon(error: Error): void {
+    for (const ex of this.queue.exchanges) if (ex.state !== EX_DONE) ex.request?.abortWith(error);
+    this.failReading(error);
+    this.queue.close(error);
+  }
+
   private failReading(error: Error): void {
     const ex = this.reading;
     if (ex !== null) {
@@ -732,7 +742,7 @@ export class Connection implements ParserEvents, WriteSink, QueueOwner, Exchange
 
   write(data: string | Uint8Array, encoding: BufferEncoding): boolean {
     const socket = this.socket;
-    if (socket === null || socket.destroyed) return true;
+    if (socket === null || socket.destroyed || socket.writableEnded) return true;
     return socket.write(data, encoding);
   }
 

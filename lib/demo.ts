@@ -113,7 +113,10 @@ export function demoHandler(getServer: () => Server | null) {
     'GET /error': () => {
       throw new Error('the demo handler failed on purpose');
     },
-    'GET /stats': () => getServer()?.stats() ?? {},
+    'GET /stats': () => {
+      const memory = process.memoryUsage();
+      return { ...getServer()?.stats(), process: { rss: memory.rss, heapUsed: memory.heapUsed, external: memory.external, arrayBuffers: memory.arrayBuffers } };
+    },
   });
 }
 
