@@ -459,6 +459,7 @@ export class Connection implements ParserEvents, WriteSink, QueueOwner, Exchange
     if (ex.closeAfter) this.stopAfterMessage = true;
     if (head.expectContinue && hasBody) ex.continueState = config.continueAtOnce ? CONTINUE_DUE : CONTINUE_WANTED;
     this.queue.enqueue(ex);
+    if (ex.continueState === CONTINUE_DUE) this.queue.pump(); // sent now if this exchange is at the front
     if (obs.wants('parse')) obs.emit('parse', { request: req, head: headText(head) });
     if (config.bodyLimit !== null && hasBody) {
       let limit: number;
@@ -524,7 +525,7 @@ export class Connection implements ParserEvents, WriteSink, QueueOwner, Exchange
     const ctx = this.host.config.serialize;
     try {
       const accept = ctx.serializers.length > 1 || ctx.strictAccept ? req.header('accept') : undefined;
-      ex.response = serializeValue(value, accept, ctx);
+      ex.response = serializeValue(value, accept, ctx, ex.isHead);
     } catch (error) {
       this.answerError(ex, toHttpError(error), error);
       return;
@@ -653,20 +654,23 @@ export class Connection implements ParserEvents, WriteSink, QueueOwner, Exchange
     if (res.headers.close) ex.closeWith('client-closed');
     if (framing === FRAME_CLOSE && !ex.isHead) ex.closeWith('client-closed');
     if (host.draining) ex.closeWith('server-closing');
-    if (!ex.requestComplete && ex.body !== null) {
-      // Released before its body was read: keep the connection only if the rest is small enough to skip.
-      const remaining = ex.contentLength >= 0 ? ex.contentLength - ex.body.received : Infinity;
-      if (remaining > config.maxDiscardSize) ex.closeWith('client-closed');
+    if (!ex.requestComplete && ex.body !== null && !ex.body.used && this.remainingBody(ex) > config.maxDiscardSize) {
+      // Answered before its body was read, by a handler that does not read it: too much to skip, so close.
+      ex.closeWith('client-closed');
     }
     let extra = '';
     if (config.serverTiming && ex.tStart !== 0) {
       extra = `Server-Timing: handle;dur=${(ex.tSettled - ex.tDispatch).toFixed(3)}, serialize;dur=${(ex.tSerialized - ex.tSettled).toFixed(3)}\r\n`;
     }
-    const length = res.kind === BODY_WHOLE ? res.byteLength : res.declaredLength;
+    const length = res.kind === BODY_WHOLE && res.declaredLength < 0 ? res.byteLength : res.declaredLength;
     ex.framing = framing;
     ex.head = buildHead(res.status, res.headers, res.contentType, framing, length, ex.closeAfter ? config.lines.close : config.lines.keepAlive, extra);
     if (ex.tStart !== 0) ex.tFramed = now();
-    if (ex.closeAfter) this.readClosed = true;
+    // Nothing after this request will be read; the rest of its own body still is (a streaming echo needs it).
+    if (ex.closeAfter) {
+      if (ex.requestComplete) this.readClosed = true;
+      else this.stopAfterMessage = true;
+    }
     const obs = host.observer;
     if (obs.wants('frame')) {
       obs.emit('frame', { request: ex.request, status: res.status, head: ex.head, framing: FRAMING_NAMES[framing] as 'none' });
@@ -696,7 +700,11 @@ export class Connection implements ParserEvents, WriteSink, QueueOwner, Exchange
         timings: req?.timings ?? null,
       });
     }
-    if (!ex.requestComplete && ex.body !== null) ex.body.discard(); // nobody reads the rest: drop it
+    if (!ex.requestComplete && ex.body !== null) {
+      // Nobody reads the rest: drop it as it comes, or close if there is too much of it.
+      ex.body.discard();
+      if (this.remainingBody(ex) > host.config.maxDiscardSize) ex.closeWith('client-closed');
+    }
     if (ex.closeAfter) {
       this.reading = ex.requestComplete ? this.reading : null;
       this.closeGracefully(ex.closeReason);
@@ -712,7 +720,19 @@ export class Connection implements ParserEvents, WriteSink, QueueOwner, Exchange
 
   streamFailed(ex: Exchange, error: unknown): void {
     this.report(ex.request, error instanceof StreamAbortedError ? error : new StreamAbortedError('stream failed', 'H1W_STREAM_FAILED', error));
-    this.destroy('error');
+    // A reset, not a FIN: a close-delimited body (HTTP/1.0) would otherwise look complete. Nothing more is
+    // written; the reset waits one turn of the loop for the last write in flight (else it degrades to a FIN).
+    this.reason ??= 'error';
+    this.readClosed = true;
+    this.queue.close(error);
+    const socket = this.socket;
+    if (socket !== null) setImmediate(() => socket.resetAndDestroy());
+  }
+
+  /** Body bytes of `ex`'s request still to come (Infinity when chunked). */
+  private remainingBody(ex: Exchange): number {
+    if (ex.body === null) return 0;
+    return ex.contentLength >= 0 ? ex.contentLength - ex.body.received : Infinity;
   }
 
   wrote(bytes: number, writes: number): void {

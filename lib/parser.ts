@@ -100,8 +100,9 @@ export class RequestParser implements LlhttpSink {
 
   private stage = STAGE_IDLE;
   private pieces: Pieces = { url: '', raw: [] };
-  private headStart = 0; // absolute offset where the current request line starts (approximately)
+  private headStart = -1; // absolute offset where the current request line starts, once its target is seen
   private urlLength = 0;
+  private urlEnd = 0; // absolute offset just after the target
   private headerCount = 0;
   private keepAlive = true;
   private chunked = false;
@@ -255,7 +256,14 @@ export class RequestParser implements LlhttpSink {
     const end = this.base + this.chunk.length;
     if (this.stage === STAGE_HEAD) {
       this.flush(this.pieces);
-      if (end - this.headStart > this.limits.maxHeaderSize) return this.headTooLarge();
+      if (this.headStart >= 0 && end - this.headStart > this.limits.maxHeaderSize) return this.headTooLarge();
+      // A request line without a version ("GET /\r\n") is HTTP/0.9: llhttp waits for a header section that
+      // a 0.9 client never sends. Answer now rather than at the headers timeout.
+      const afterUrl = this.urlEnd - this.base;
+      if (this.urlLength > 0 && afterUrl >= 0 && afterUrl < this.chunk.length) {
+        const c = this.chunk[afterUrl];
+        if (c === 0x0d || c === 0x0a) return new VersionNotSupportedError('HTTP/0.9 is not supported');
+      }
     } else if (this.stage === STAGE_BODY) {
       if (this.trailers !== null) this.flush(this.trailers);
       if (this.chunked && end - this.lastDataEnd > this.limits.maxChunkOverhead) return this.overheadTooLarge();
@@ -331,7 +339,7 @@ export class RequestParser implements LlhttpSink {
     this.stage = STAGE_HEAD;
     this.pieces = { url: '', raw: [] };
     this.trailers = null;
-    this.headStart = this.base; // refined by the first URL span
+    this.headStart = -1; // known from the first URL span; before it only a (short) method has been read
     this.urlLength = 0;
     this.headerCount = 0;
     this.bodyBytes = 0;
@@ -342,6 +350,7 @@ export class RequestParser implements LlhttpSink {
   onUrl(at: number, length: number): number {
     if (this.urlLength === 0) this.headStart = this.base + at - this.llhttp.method.length - 1;
     this.urlLength += length;
+    this.urlEnd = this.base + at + length;
     if (this.urlLength > this.limits.maxRequestLineSize) {
       return this.failWith(new UriTooLongError(`request target longer than ${this.limits.maxRequestLineSize} bytes`));
     }
@@ -374,7 +383,8 @@ export class RequestParser implements LlhttpSink {
   }
 
   onHeadersComplete(_status: number, _upgrade: number, shouldKeepAlive: number): number {
-    const end = this.lastEnd;
+    // The head ends with the CRLF after its last line and the empty line's CRLF.
+    const end = this.lastEnd + 4;
     this.flush(this.pieces);
     if (end - this.headStart > this.limits.maxHeaderSize) return this.failWith(this.headTooLarge());
     const raw = this.pieces.raw;
@@ -448,7 +458,10 @@ export class RequestParser implements LlhttpSink {
     const reason = this.llhttp.errorReason();
     switch (code) {
       case LLHTTP.INVALID_VERSION:
-        return new VersionNotSupportedError(reason);
+        // llhttp says "version" for a malformed request line too; only another major version is a 505.
+        return this.llhttp.versionMajor !== 1 && this.llhttp.versionMajor !== 0
+          ? new VersionNotSupportedError(reason)
+          : new BadRequestError(reason, 'H1W_INVALID_VERSION');
       case LLHTTP.PAUSED_H2_UPGRADE:
         return new VersionNotSupportedError('HTTP/2 is not supported on this port');
       case LLHTTP.CLOSED_CONNECTION:

@@ -43,6 +43,7 @@ export class Request {
   private pathValue: string | null = null;
   private queryValue: URLSearchParams | null = null;
   private abort: AbortController | null = null;
+  private abortReason: unknown = undefined;
 
   constructor(head: RequestHead, origin: RequestOrigin, sequence: number, body: RequestBody | null) {
     this.id = `${origin.id}.${sequence}`;
@@ -89,7 +90,7 @@ export class Request {
     for (let i = 0; i < raw.length; i += 2) {
       const candidate = raw[i] as string;
       if (candidate.length === name.length && candidate.toLowerCase() === name.toLowerCase()) {
-        found = found === undefined ? (raw[i + 1] as string) : `${found}, ${raw[i + 1]}`;
+        found = found === undefined ? (raw[i + 1] as string) : `${found}${name.length === 6 && name.toLowerCase() === 'cookie' ? '; ' : ', '}${raw[i + 1]}`;
       }
     }
     return found;
@@ -126,14 +127,19 @@ export class Request {
 
   /** Aborted when the client goes away before the response is done: pass it to fetch, timers, queries. */
   get signal(): AbortSignal {
-    if (this.abort === null) this.abort = new AbortController();
+    if (this.abort === null) {
+      this.abort = new AbortController();
+      if (this.abortReason !== undefined) this.abort.abort(this.abortReason);
+    }
     return this.abort.signal;
   }
 
   /** @internal The connection closed before the response was done. */
   abortWith(reason: unknown): void {
     this.bodyStream?.fail(reason);
-    if (this.abort !== null && !this.abort.signal.aborted) this.abort.abort(reason);
+    if (this.abortReason !== undefined) return;
+    this.abortReason = reason ?? new Error('aborted');
+    if (this.abort !== null) this.abort.abort(this.abortReason);
   }
 }
 

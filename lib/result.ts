@@ -34,10 +34,10 @@ export function reply(status: number, body?: unknown, headers?: HeaderInput): Re
 }
 
 /**
- * A handler's return value is a Result when `reply()` made it, or when it is a plain object whose keys are
- * all result keys (status, headers, body, serializer, length, trailers) and whose status, if present, is a
- * number. So `{ status: 201, body }` and `{ body: stream, headers }` are results, while `{ status: 'ok' }`
- * or `{ id: 1 }` are values for a 200.
+ * A handler's return value is a Result when `reply()` made it, or when it is a plain object with a numeric
+ * `status` or a `body`, and no keys but result keys (status, headers, body, serializer, length, trailers).
+ * So `{ status: 201, body }` and `{ body: stream, headers }` are results, while `{ status: 'ok' }`,
+ * `{ length: 3 }` or `{ id: 1 }` are values for a 200.
  */
 export function isResult(value: unknown): value is Result {
   if (typeof value !== 'object' || value === null) return false;
@@ -46,10 +46,7 @@ export function isResult(value: unknown): value is Result {
   if (proto !== Object.prototype && proto !== null) return false;
   const status = (value as Result).status;
   if (status !== undefined && typeof status !== 'number') return false;
-  let keys = 0;
-  for (const key in value) {
-    if (!RESULT_KEYS.has(key)) return false;
-    keys++;
-  }
-  return keys > 0;
+  if (status === undefined && !('body' in value)) return false; // { length: 3 } is data, not a result
+  for (const key in value) if (!RESULT_KEYS.has(key)) return false;
+  return true;
 }

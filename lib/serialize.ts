@@ -8,7 +8,7 @@ import { isResult, type Result, type TrailerInput } from './result.js';
 import { html, Html } from './serializers/html.js';
 import { negotiate } from './serializers/negotiate.js';
 import type { Chunk, Serializer } from './serializers/serializer.js';
-import { isValidStatus } from './status.js';
+import { isValidStatus, statusHasNoBody } from './status.js';
 
 /** A response ready to be framed. */
 export interface Serialized {
@@ -59,16 +59,17 @@ function whole(status: number, headers: HeaderBlock, contentType: string | null,
 }
 
 /** Turns what a handler returned into a Serialized response. Throws an HttpError on anything invalid. */
-export function serializeValue(value: unknown, accept: string | undefined, ctx: SerializeContext): Serialized {
+export function serializeValue(value: unknown, accept: string | undefined, ctx: SerializeContext, isHead = false): Serialized {
   if (!isResult(value)) {
     // A plain value: undefined means "nothing to say" (204); anything else is a 200 body.
     if (value === undefined) return whole(204, EMPTY_HEADERS, null, null, '');
-    return serializeBody(200, EMPTY_HEADERS, value, undefined, -1, undefined, accept, ctx);
+    return serializeBody(200, EMPTY_HEADERS, value, undefined, -1, undefined, accept, ctx, isHead);
   }
   const result: Result = value;
   const status = result.status ?? 200;
   if (!isValidStatus(status)) throw new InvalidResponseError(`invalid status ${String(status)}`, 'H1W_INVALID_STATUS');
-  if (status === 101) throw new InvalidResponseError('101 Switching Protocols is not supported', 'H1W_INVALID_STATUS');
+  // 1xx are interim responses; a handler gives the final one (100 Continue is the server's business).
+  if (status < 200) throw new InvalidResponseError(`${status} is an interim status, not a response`, 'H1W_INVALID_STATUS');
   const headers = headerBlock(result.headers);
   let declared = -1;
   if (result.length !== undefined) {
@@ -83,7 +84,7 @@ export function serializeValue(value: unknown, accept: string | undefined, ctx: 
     }
     declared = headers.contentLength;
   }
-  return serializeBody(status, headers, result.body, result.serializer, declared, result.trailers, accept, ctx);
+  return serializeBody(status, headers, result.body, result.serializer, declared, result.trailers, accept, ctx, isHead);
 }
 
 function serializeBody(
@@ -95,6 +96,7 @@ function serializeBody(
   trailers: TrailerInput | undefined,
   accept: string | undefined,
   ctx: SerializeContext,
+  isHead: boolean,
 ): Serialized {
   let out: Serialized;
   if (explicit !== undefined) {
@@ -114,8 +116,18 @@ function serializeBody(
     if (chosen === null) throw new NotAcceptableError(`none of ${ctx.serializers.map((s) => s.contentType).join(', ')} is acceptable`);
     out = runSerializer(chosen, body, status, headers);
   }
+  if (status === 205) {
+    // RFC 9110 §15.3.6: a 205 carries no content; it is sent with a length of 0.
+    out.source?.cancel(undefined);
+    return whole(status, headers, null, null, out.serializer);
+  }
   if (out.kind === BODY_WHOLE) {
     if (declared >= 0 && declared !== out.byteLength) {
+      // A 304, or an answer to HEAD, may state the length of a representation it does not carry (RFC 9110 §8.6).
+      if (out.whole === null && (statusHasNoBody(status) || isHead)) {
+        out.declaredLength = declared;
+        return out;
+      }
       throw new InvalidResponseError(`Content-Length ${declared} but the body has ${out.byteLength} bytes`, 'H1W_INVALID_LENGTH');
     }
   } else {

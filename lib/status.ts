@@ -86,7 +86,8 @@ export function statusLine(status: number): string {
   return line;
 }
 
-/** A status a response may carry: three digits, 100–999 (RFC 9110 §15). */
+/** A status a response may carry: 100–599 (RFC 9110 §15: "All valid status codes are within the range of
+ * 100 to 599, inclusive"). */
 export function isValidStatus(status: unknown): status is number {
-  return typeof status === 'number' && Number.isInteger(status) && status >= 100 && status <= 999;
+  return typeof status === 'number' && Number.isInteger(status) && status >= 100 && status <= 599;
 }

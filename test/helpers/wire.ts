@@ -112,12 +112,14 @@ export function send(port: number, input: string | Buffer | Step[], options: Wir
       setTimeout(finish, 20);
     });
     socket.once('connect', async () => {
+      let written = 0;
       for (const step of steps) {
         for (const piece of pieces(toBuffer(step.send), split, random)) {
           if (socket.destroyed || closed) break;
-          // Each piece is its own write, and we wait for it to leave, so the server sees separate reads.
-          await new Promise<void>((r) => socket.write(piece, () => r()));
-          if (split !== 'whole') await new Promise((r) => setImmediate(r));
+          // Each piece is its own write (its own send(); with no write pending, Node does not coalesce).
+          // Every few pieces we let the event loop turn, so reads and timers are not starved.
+          socket.write(piece);
+          if (++written % 16 === 0) await new Promise((r) => setImmediate(r));
         }
         if (step.waitMs !== undefined) await new Promise((r) => setTimeout(r, step.waitMs));
       }
