@@ -149,7 +149,9 @@ test('a 100 MB upload echoed through /echo to a slow reader: same bytes back, me
   assert.is(result.te, 'chunked');
   assert.is(result.bytes, size);
   assert.is(got.digest('hex'), sent.digest('hex'));
-  assert.ok(peak - base < 16 * MB, `RSS grew by ${((peak - base) / MB).toFixed(1)} MB for a 100 MB echo`);
+  // Buffering the body would cost 100 MB or more. What remains is garbage: socket reads are fresh Buffers that
+  // V8 collects when external memory passes its soft limit (64 MiB), so the peak depends on GC timing, not size.
+  assert.ok(peak - base < 48 * MB, `RSS grew by ${((peak - base) / MB).toFixed(1)} MB for a 100 MB echo`);
 });
 
 test('1,000 clients abort mid-stream: every kind of stream is cancelled and no connection is left', async () => {
