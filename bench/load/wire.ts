@@ -1,0 +1,61 @@
+// One request over a plain socket, the whole response back: to check, before measuring, that the servers
+// answer a scenario with the same status, headers and body bytes.
+import net from 'node:net';
+
+export interface WireResponse {
+  statusLine: string;
+  headers: [string, string][];
+  body: Buffer;
+  /** The whole response as sent. */
+  bytes: number;
+}
+
+export function fetchOnce(port: number, path: string, timeoutMs = 10_000): Promise<WireResponse> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`no complete response for ${path} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    socket.on('connect', () => socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`));
+    socket.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    socket.on('data', (chunk: Buffer) => {
+      chunks.push(chunk);
+      size += chunk.length;
+      const all = Buffer.concat(chunks, size);
+      const end = all.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      const lines = all.subarray(0, end).toString('latin1').split('\r\n');
+      const headers = lines.slice(1).map((l): [string, string] => {
+        const colon = l.indexOf(':');
+        return [l.slice(0, colon), l.slice(colon + 1).trim()];
+      });
+      const length = Number(headers.find(([n]) => n.toLowerCase() === 'content-length')?.[1] ?? NaN);
+      if (!Number.isFinite(length)) {
+        clearTimeout(timer);
+        socket.destroy();
+        reject(new Error(`${path}: no Content-Length in the response`));
+        return;
+      }
+      if (all.length < end + 4 + length) return;
+      clearTimeout(timer);
+      socket.destroy();
+      resolve({ statusLine: lines[0] as string, headers, body: all.subarray(end + 4, end + 4 + length), bytes: end + 4 + length });
+    });
+  });
+}
+
+/** Differences between two responses, ignoring the Date value (it changes every second). */
+export function differences(a: WireResponse, b: WireResponse): string[] {
+  const out: string[] = [];
+  if (a.statusLine !== b.statusLine) out.push(`status line "${a.statusLine}" vs "${b.statusLine}"`);
+  const shape = (r: WireResponse): string => r.headers.map(([n, v]) => (n.toLowerCase() === 'date' ? 'Date: *' : `${n}: ${v}`)).join(' | ');
+  if (shape(a) !== shape(b)) out.push(`headers [${shape(a)}] vs [${shape(b)}]`);
+  if (!a.body.equals(b.body)) out.push(`body ${a.body.length} bytes vs ${b.body.length} bytes${a.body.length === b.body.length ? ' (same length, different bytes)' : ''}`);
+  return out;
+}
