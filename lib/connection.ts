@@ -35,7 +35,7 @@ import { PARSE_ERROR, PARSE_PAUSED, type ParserEvents, type RequestHead, type Re
 import { Request, type RequestOrigin } from './request.js';
 import { RequestBody } from './request-body.js';
 import { serializeError, serializeValue } from './serialize.js';
-import type { CloseReason, Observer } from './stages.js';
+import { CHANNELS, type CloseReason, type Observer } from './stages.js';
 import { WriteQueue, type QueueOwner, type WriteSink } from './write-queue.js';
 
 /** Connection states, as the pool counts them. */
@@ -66,11 +66,19 @@ export interface ConnectionHost {
   readonly lingerDeadlines: DeadlineList<Connection>;
   /** The server is shutting down. */
   readonly draining: boolean;
-  counted(field: 'requests' | 'bytesIn' | 'bytesOut' | 'responses', amount: number): void;
+  /** Counters for stats(), bumped directly (plain fields: no keyed access on the hot path). */
+  readonly counters: Counters;
   released(conn: Connection, reason: CloseReason): void;
 }
 
 const now = (): number => performance.now();
+
+export class Counters {
+  requests = 0;
+  responses = 0;
+  bytesIn = 0;
+  bytesOut = 0;
+}
 
 export class Connection implements ParserEvents, WriteSink, QueueOwner, ExchangeOwner, RequestOrigin {
   id = 0;
@@ -146,7 +154,7 @@ export class Connection implements ParserEvents, WriteSink, QueueOwner, Exchange
     // A new connection has headersTimeout to send its first head (node:http does the same).
     this.host.headersDeadlines.arm(this.headersLink, now());
     const obs = this.host.observer;
-    if (obs.wants('accept')) obs.emit('accept', { connection: id, remoteAddress: this.remoteAddress(), remotePort: this.remotePort() });
+    if (obs.wants(CHANNELS.accept)) obs.emit('accept', { connection: id, remoteAddress: this.remoteAddress(), remotePort: this.remotePort() });
   }
 
   /** Answers with `response` and closes, for a connection over the limit (nothing is parsed). */
@@ -258,7 +266,7 @@ export class Connection implements ParserEvents, WriteSink, QueueOwner, Exchange
 
   private readonly onData = (chunk: Buffer): void => {
     this.bytesIn += chunk.length;
-    this.host.counted('bytesIn', chunk.length);
+    this.host.counters.bytesIn += chunk.length;
     if (this.readClosed) return; // closing or done: read and drop
     if (this.unparsed !== null) {
       // Bytes that were already on their way when reading paused.
@@ -325,7 +333,7 @@ export class Connection implements ParserEvents, WriteSink, QueueOwner, Exchange
     this.unparsed = null;
     this.reading = null;
     const obs = this.host.observer;
-    if (obs.wants('close')) {
+    if (obs.wants(CHANNELS.close)) {
       obs.emit('close', { connection: this.id, reason, requests: this.requests, bytesIn: this.bytesIn, bytesOut: this.bytesOut });
     }
     this.host.released(this, reason);
@@ -440,7 +448,7 @@ export class Connection implements ParserEvents, WriteSink, QueueOwner, Exchange
     const http11 = head.versionMinor >= 1;
     const ex = new Exchange(this, head.method === 'HEAD', http11, head.keepAlive, head.contentLength, !hasBody);
     this.requests++;
-    host.counted('requests', 1);
+    host.counters.requests++;
     if (hasBody) {
       ex.body = new RequestBody(ex, config.highWaterMark);
       this.reading = ex;
@@ -460,7 +468,7 @@ export class Connection implements ParserEvents, WriteSink, QueueOwner, Exchange
     if (head.expectContinue && hasBody) ex.continueState = config.continueAtOnce ? CONTINUE_DUE : CONTINUE_WANTED;
     this.queue.enqueue(ex);
     if (ex.continueState === CONTINUE_DUE) this.queue.pump(); // sent now if this exchange is at the front
-    if (obs.wants('parse')) obs.emit('parse', { request: req, head: headText(head) });
+    if (obs.wants(CHANNELS.parse)) obs.emit('parse', { request: req, head: headText(head) });
     if (config.bodyLimit !== null && hasBody) {
       let limit: number;
       try {
@@ -521,7 +529,7 @@ export class Connection implements ParserEvents, WriteSink, QueueOwner, Exchange
       ex.tSettled = t;
     }
     const req = ex.request as Request;
-    if (obs.wants('handle')) obs.emit('handle', { request: req, durationMs: t - ex.tDispatch, error: null });
+    if (obs.wants(CHANNELS.handle)) obs.emit('handle', { request: req, durationMs: t - ex.tDispatch, error: null });
     const ctx = this.host.config.serialize;
     try {
       const accept = ctx.serializers.length > 1 || ctx.strictAccept ? req.header('accept') : undefined;
@@ -531,7 +539,7 @@ export class Connection implements ParserEvents, WriteSink, QueueOwner, Exchange
       return;
     }
     if (t !== 0) ex.tSerialized = now();
-    if (obs.wants('serialize')) {
+    if (obs.wants(CHANNELS.serialize)) {
       const res = ex.response;
       obs.emit('serialize', { request: req, serializer: res.serializer, bytes: res.kind === BODY_WHOLE ? res.byteLength : -1, durationMs: ex.tSerialized - t });
     }
@@ -544,7 +552,7 @@ export class Connection implements ParserEvents, WriteSink, QueueOwner, Exchange
     if (ex.state !== EX_HANDLING || ex.aborted) return;
     const obs = this.host.observer;
     if (ex.tStart !== 0) ex.tSettled = now();
-    if (obs.wants('handle')) obs.emit('handle', { request: ex.request as Request, durationMs: ex.tSettled - ex.tDispatch, error });
+    if (obs.wants(CHANNELS.handle)) obs.emit('handle', { request: ex.request as Request, durationMs: ex.tSettled - ex.tDispatch, error });
     this.answerError(ex, toHttpError(error), error);
   }
 
@@ -563,7 +571,7 @@ export class Connection implements ParserEvents, WriteSink, QueueOwner, Exchange
 
   private report(request: Request | null, error: unknown): void {
     const obs = this.host.observer;
-    if (obs.wants('error')) obs.emit('error', { connection: this.id, request, error });
+    if (obs.wants(CHANNELS.error)) obs.emit('error', { connection: this.id, request, error });
   }
 
   /** A request could not be read (malformed, too large, too slow). Requests before it are still answered. */
@@ -672,14 +680,14 @@ export class Connection implements ParserEvents, WriteSink, QueueOwner, Exchange
       else this.stopAfterMessage = true;
     }
     const obs = host.observer;
-    if (obs.wants('frame')) {
+    if (obs.wants(CHANNELS.frame)) {
       obs.emit('frame', { request: ex.request, status: res.status, head: ex.head, framing: FRAMING_NAMES[framing] as 'none' });
     }
   }
 
   responseDone(ex: Exchange): void {
     const host = this.host;
-    host.counted('responses', 1);
+    host.counters.responses++;
     const req = ex.request;
     if (req !== null && req.timings !== null) {
       const t = req.timings;
@@ -691,7 +699,7 @@ export class Connection implements ParserEvents, WriteSink, QueueOwner, Exchange
       t.write = end - ex.tFramed;
     }
     const obs = host.observer;
-    if (obs.wants('finish')) {
+    if (obs.wants(CHANNELS.finish)) {
       obs.emit('finish', {
         request: req,
         status: ex.response?.status ?? 0,
@@ -737,9 +745,9 @@ export class Connection implements ParserEvents, WriteSink, QueueOwner, Exchange
 
   wrote(bytes: number, writes: number): void {
     this.bytesOut += bytes;
-    this.host.counted('bytesOut', bytes);
+    this.host.counters.bytesOut += bytes;
     const obs = this.host.observer;
-    if (obs.wants('write')) obs.emit('write', { connection: this.id, bytes, writes });
+    if (obs.wants(CHANNELS.write)) obs.emit('write', { connection: this.id, bytes, writes });
   }
 
   blocked(): void {
@@ -754,7 +762,7 @@ export class Connection implements ParserEvents, WriteSink, QueueOwner, Exchange
   drained(): void {
     this.writeLink.unlink();
     const obs = this.host.observer;
-    if (obs.wants('drain')) obs.emit('drain', { connection: this.id, waitedMs: now() - this.blockedAt });
+    if (obs.wants(CHANNELS.drain)) obs.emit('drain', { connection: this.id, waitedMs: now() - this.blockedAt });
     this.maybeResume();
   }
 
@@ -816,7 +824,7 @@ export class Connection implements ParserEvents, WriteSink, QueueOwner, Exchange
     if (state === ST_IDLE) {
       host.idleDeadlines.arm(this.idleLink, now());
       const obs = host.observer;
-      if (obs.wants('idle')) obs.emit('idle', { connection: this.id, requests: this.requests });
+      if (obs.wants(CHANNELS.idle)) obs.emit('idle', { connection: this.id, requests: this.requests });
     } else if (previous === ST_IDLE) {
       this.idleLink.unlink();
     }

@@ -63,6 +63,8 @@ interface Pieces {
   raw: string[];
 }
 
+const EMPTY = Buffer.alloc(0);
+
 function latin1(chunk: Buffer, from: number, to: number): string {
   return (chunk as unknown as { latin1Slice(a: number, b: number): string }).latin1Slice(from, to);
 }
@@ -88,7 +90,7 @@ export class RequestParser implements LlhttpSink {
   private events: ParserEvents | null = null;
 
   // Input position: absolute offsets (bytes since reset) make spans from different chunks comparable.
-  private chunk: Buffer = Buffer.alloc(0);
+  private chunk: Buffer = EMPTY;
   private base = 0; // absolute offset of chunk[0]
   private consumed = 0; // bytes consumed since reset
 
@@ -116,8 +118,10 @@ export class RequestParser implements LlhttpSink {
   private pendingError: HttpError | null = null;
 
   // Queued events, delivered after llhttp returns.
+  // Slots are reused (truncating an array is not free); `queued` says how many are live.
   private kinds: number[] = [];
   private payloads: unknown[] = [];
+  private queued = 0;
 
   constructor(limits: ParserLimits) {
     this.limits = limits;
@@ -131,7 +135,7 @@ export class RequestParser implements LlhttpSink {
     this.llhttp.reset();
     this.offset = 0;
     this.error = null;
-    this.chunk = Buffer.alloc(0);
+    this.chunk = EMPTY;
     this.base = 0;
     this.consumed = 0;
     this.spanCount = 0;
@@ -141,16 +145,14 @@ export class RequestParser implements LlhttpSink {
     this.pieces = { url: '', raw: [] };
     this.trailers = null;
     this.pendingError = null;
-    this.kinds.length = 0;
-    this.payloads.length = 0;
+    this.dropEvents();
   }
 
   /** Detaches from its owner (the parser goes back to a free list). */
   unbind(): void {
     this.events = null;
-    this.chunk = Buffer.alloc(0);
-    this.kinds.length = 0;
-    this.payloads.length = 0;
+    this.chunk = EMPTY;
+    this.dropEvents();
   }
 
   /** Releases the WebAssembly side for good. */
@@ -200,8 +202,7 @@ export class RequestParser implements LlhttpSink {
           this.checkOverhead = false;
           if (this.base + stoppedAt - this.lastDataEnd > this.limits.maxChunkOverhead) {
             error = this.overheadTooLarge();
-            this.kinds.pop(); // its end: the message failed, it did not complete
-            this.payloads.pop();
+            this.payloads[--this.queued] = undefined; // its end: the message failed, it did not complete
           }
         }
         if (error !== null) {
@@ -234,21 +235,28 @@ export class RequestParser implements LlhttpSink {
     const events = this.events;
     const kinds = this.kinds;
     const payloads = this.payloads;
+    const n = this.queued;
+    this.queued = 0;
     if (events === null) return;
-    // Events delivered here may be many (a pipelined burst); index, then clear once.
-    for (let i = 0; i < kinds.length; i++) {
+    for (let i = 0; i < n; i++) {
       const kind = kinds[i];
-      if (kind === HEAD) events.onHead(payloads[i] as RequestHead);
-      else if (kind === BODY) events.onBody(payloads[i] as Buffer);
-      else events.onMessageEnd(payloads[i] as string[] | null);
+      const payload = payloads[i];
+      payloads[i] = undefined; // do not keep heads and chunks alive until the slot is reused
+      if (kind === HEAD) events.onHead(payload as RequestHead);
+      else if (kind === BODY) events.onBody(payload as Buffer);
+      else events.onMessageEnd(payload as string[] | null);
     }
-    kinds.length = 0;
-    payloads.length = 0;
   }
 
   private emit(kind: number, payload: unknown): void {
-    this.kinds.push(kind);
-    this.payloads.push(payload);
+    const i = this.queued++;
+    this.kinds[i] = kind;
+    this.payloads[i] = payload;
+  }
+
+  private dropEvents(): void {
+    for (let i = 0; i < this.queued; i++) this.payloads[i] = undefined;
+    this.queued = 0;
   }
 
   /** The chunk is used up mid-message: keep what the spans point at, and check the limits so far. */

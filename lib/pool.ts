@@ -5,6 +5,7 @@ import type { Socket } from 'node:net';
 import type { ServerConfig } from './config.js';
 import {
   Connection,
+  Counters,
   STATE_NAMES,
   ST_CLOSING,
   ST_IDLE,
@@ -38,7 +39,6 @@ export interface ServerStats {
   free: { connections: number; parsers: number };
 }
 
-type Counter = 'requests' | 'bytesIn' | 'bytesOut' | 'responses';
 
 export class ConnectionPool implements ConnectionHost {
   readonly config: ServerConfig;
@@ -57,7 +57,7 @@ export class ConnectionPool implements ConnectionHost {
   private nextId = 1;
   private accepted = 0;
   private refused = 0;
-  private readonly counters = { requests: 0, responses: 0, bytesIn: 0, bytesOut: 0 };
+  readonly counters = new Counters();
   private readonly closes = Object.fromEntries(CLOSE_REASONS.map((r) => [r, 0])) as Record<CloseReason, number>;
   private sweeper: NodeJS.Timeout | null = null;
   private readonly sweepPeriod: number;
@@ -112,10 +112,6 @@ export class ConnectionPool implements ConnectionHost {
       this.sweeper = setInterval(sweep, this.sweepPeriod, this);
       this.sweeper.unref();
     }
-  }
-
-  counted(field: Counter, amount: number): void {
-    this.counters[field] += amount;
   }
 
   released(conn: Connection, reason: CloseReason, parser: RequestParser | null = conn.releaseParser()): void {
@@ -187,7 +183,10 @@ export class ConnectionPool implements ConnectionHost {
       refused: this.refused,
       open: this.openCount,
       byState,
-      ...this.counters,
+      requests: this.counters.requests,
+      responses: this.counters.responses,
+      bytesIn: this.counters.bytesIn,
+      bytesOut: this.counters.bytesOut,
       closes: { ...this.closes },
       free: { connections: this.freeConnections.length, parsers: this.freeParsers.length },
     };

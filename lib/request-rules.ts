@@ -30,6 +30,36 @@ export interface RequestHead {
 // RFC 3986 host [":" port]: IP-literal, or reg-name (which also covers IPv4); no userinfo, no path.
 const HOST = /^(?:\[[0-9A-Za-z:.!$&'()*+,;=~_-]+\]|(?:[A-Za-z0-9\-._~!$&'()*+,;=]|%[0-9A-Fa-f]{2})*)(?::[0-9]*)?$/;
 
+// reg-name characters without "%" (RFC 3986 unreserved and sub-delims), for the common case.
+const REG_NAME = new Uint8Array(128);
+for (const c of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~!$&'()*+,;=") REG_NAME[c.charCodeAt(0)] = 1;
+
+/** Host = uri-host [":" port]. A loop for plain names and IPv4 (nearly every request); the regex for the rest. */
+export function isValidHost(host: string): boolean {
+  let i = 0;
+  const n = host.length;
+  while (i < n) {
+    const c = host.charCodeAt(i);
+    if (c < 128 && REG_NAME[c] === 1) i++;
+    else break;
+  }
+  if (i === n) return true;
+  if (host.charCodeAt(i) !== 0x3a /* : */) return HOST.test(host); // "[", "%", or something invalid
+  for (i++; i < n; i++) {
+    const c = host.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return false;
+  }
+  return true;
+}
+
+/** `name` equals `lower` (already lower-case ASCII) ignoring ASCII case, without making a new string. */
+function isNamed(name: string, lower: string): boolean {
+  for (let i = 0; i < lower.length; i++) {
+    if ((name.charCodeAt(i) | 0x20) !== lower.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
 /** Checks a head and fills in its framing fields. Returns the error that answers it, or null. */
 export function checkHead(head: RequestHead): HttpError | null {
   if (head.versionMajor !== 1) {
@@ -46,19 +76,19 @@ export function checkHead(head: RequestHead): HttpError | null {
     // Compare lengths first: most names are none of these.
     switch (name.length) {
       case 4:
-        if (name.toLowerCase() === 'host') {
+        if (isNamed(name, 'host')) {
           hosts++;
           host = raw[i + 1] as string;
         }
         break;
       case 6:
-        if (name.toLowerCase() === 'expect') expect = expect === null ? (raw[i + 1] as string) : `${expect}, ${raw[i + 1]}`;
+        if (isNamed(name, 'expect')) expect = expect === null ? (raw[i + 1] as string) : `${expect}, ${raw[i + 1]}`;
         break;
       case 14:
-        if (name.toLowerCase() === 'content-length') head.contentLength = Number(raw[i + 1]);
+        if (isNamed(name, 'content-length')) head.contentLength = Number(raw[i + 1]);
         break;
       case 17:
-        if (name.toLowerCase() === 'transfer-encoding') {
+        if (isNamed(name, 'transfer-encoding')) {
           transferEncoding = transferEncoding === null ? (raw[i + 1] as string) : `${transferEncoding}, ${raw[i + 1]}`;
         }
         break;
@@ -67,7 +97,7 @@ export function checkHead(head: RequestHead): HttpError | null {
 
   if (hosts > 1) return new BadRequestError('more than one Host header', 'H1W_BAD_HOST');
   if (hosts === 0 && http11) return new BadRequestError('HTTP/1.1 requires a Host header', 'H1W_BAD_HOST');
-  if (hosts === 1 && !HOST.test(host)) return new BadRequestError('invalid Host header', 'H1W_BAD_HOST');
+  if (hosts === 1 && !isValidHost(host)) return new BadRequestError('invalid Host header', 'H1W_BAD_HOST');
 
   const targetError = checkTarget(head.method, head.target);
   if (targetError !== null) return targetError;

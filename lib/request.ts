@@ -23,8 +23,8 @@ export interface RequestTimings {
 const NO_PARAMS: Readonly<Record<string, string>> = Object.freeze({});
 
 export class Request {
-  /** "connection.request", e.g. "7.3": the third request on connection 7. */
-  readonly id: string;
+  /** The request's number on its connection (1, 2, …). */
+  readonly sequence: number;
   readonly method: string;
   /** The request target exactly as sent: origin-form (/a?b), absolute-form (http://h/a?b) or *. */
   readonly target: string;
@@ -46,13 +46,18 @@ export class Request {
   private abortReason: unknown = undefined;
 
   constructor(head: RequestHead, origin: RequestOrigin, sequence: number, body: RequestBody | null) {
-    this.id = `${origin.id}.${sequence}`;
+    this.sequence = sequence;
     this.method = head.method;
     this.target = head.target;
     this.httpVersion = head.versionMinor === 0 ? '1.0' : '1.1';
     this.rawHeaders = head.rawHeaders;
     this.origin = origin;
     this.bodyStream = body;
+  }
+
+  /** "connection.request", e.g. "7.3": the third request on connection 7. */
+  get id(): string {
+    return `${this.origin.id}.${this.sequence}`;
   }
 
   /** The body: `for await (const chunk of req.body)`, or `await req.body.text() / json() / bytes()`. */

@@ -36,8 +36,19 @@ function withSerializer(handler: Handler, serializer: Serializer): Handler {
   };
 }
 
+/** "/a//b/" → "/a/b": the form routes are stored under (empty segments do not count). */
+function canonical(path: string): string {
+  const simple = path.indexOf('//') < 0 && (path.length === 1 || path.charCodeAt(path.length - 1) !== 0x2f);
+  return simple ? path : `/${split(path).join('/')}`;
+}
+
+/**
+ * Routes without parameters are found by one Map lookup on the path; routes with `:name` segments are tried
+ * in order after them (so `/status/200` wins over `/status/:code` whatever the order they were given in).
+ */
 export function router(table: RouteTable): Handler {
-  const routes: Route[] = [];
+  const exact = new Map<string, Route[]>();
+  const patterns: Route[] = [];
   for (const [key, entry] of Object.entries(table)) {
     const space = key.indexOf(' ');
     const method = space < 0 ? '*' : key.slice(0, space).toUpperCase();
@@ -50,7 +61,14 @@ export function router(table: RouteTable): Handler {
       handler = options.serializer === undefined ? fn : withSerializer(fn, options.serializer);
     }
     const segments = split(path);
-    routes.push({ method, segments, params: segments.some((s) => s.startsWith(':')), handler });
+    const route: Route = { method, segments, params: segments.some((s) => s.startsWith(':')), handler };
+    if (route.params) patterns.push(route);
+    else {
+      const at = `/${segments.join('/')}`;
+      const list = exact.get(at) ?? [];
+      list.push(route);
+      exact.set(at, list);
+    }
   }
 
   const match = (route: Route, parts: string[]): Record<string, string> | null => {
@@ -69,27 +87,41 @@ export function router(table: RouteTable): Handler {
   };
 
   return (req: Request) => {
-    const parts = split(req.path);
-    let allowed: Set<string> | null = null; // made only when a path matches with another method
+    const method = req.method;
+    const statics = exact.get(canonical(req.path));
+    if (statics !== undefined) {
+      for (const route of statics) if (route.method === method || route.method === '*') return route.handler(req);
+    }
+    // The slow path: parameters, HEAD served by GET, and the 404/405 decision.
+    let allowed: Set<string> | null = null;
     let fallback: { route: Route; params: Record<string, string> } | null = null;
-    for (const route of routes) {
-      const params = match(route, parts);
-      if (params === null) continue;
-      if (route.method === req.method || route.method === '*') {
-        if (route.params) req.params = params;
-        return route.handler(req);
-      }
-      if (req.method === 'HEAD' && route.method === 'GET' && fallback === null) fallback = { route, params };
+    const consider = (route: Route, params: Record<string, string>): boolean => {
+      if (route.method === method || route.method === '*') return true;
+      if (method === 'HEAD' && route.method === 'GET' && fallback === null) fallback = { route, params };
       allowed ??= new Set();
       allowed.add(route.method);
       if (route.method === 'GET') allowed.add('HEAD');
+      return false;
+    };
+    for (const route of statics ?? []) consider(route, {});
+    if (fallback === null && patterns.length > 0) {
+      const parts = split(req.path);
+      for (const route of patterns) {
+        const params = match(route, parts);
+        if (params === null) continue;
+        if (consider(route, params)) {
+          req.params = params;
+          return route.handler(req);
+        }
+      }
     }
     if (fallback !== null) {
-      if (fallback.route.params) req.params = fallback.params;
-      return fallback.route.handler(req);
+      const chosen = fallback as { route: Route; params: Record<string, string> };
+      if (chosen.route.params) req.params = chosen.params;
+      return chosen.route.handler(req);
     }
     if (allowed === null) throw new HttpError(404, `no route for ${req.path}`, { code: 'H1W_NOT_FOUND' });
-    const allow = [...allowed].sort().join(', ');
-    throw new HttpError(405, `${req.method} is not allowed here`, { code: 'H1W_METHOD_NOT_ALLOWED', headers: { Allow: allow } });
+    const allow = [...(allowed as Set<string>)].sort().join(', ');
+    throw new HttpError(405, `${method} is not allowed here`, { code: 'H1W_METHOD_NOT_ALLOWED', headers: { Allow: allow } });
   };
 }

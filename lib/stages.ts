@@ -156,9 +156,10 @@ export class Observer {
     this.timingsWanted = timingsWanted || this.hooked;
   }
 
-  /** Somebody wants this stage's event: a hook, the tracer, or a channel subscriber. */
-  wants(stage: StageName): boolean {
-    return this.hooked || CHANNELS[stage].hasSubscribers;
+  /** Somebody wants this stage's event: a hook, the tracer, or a subscriber of its channel. Called with the
+   * channel itself (`obs.wants(CHANNELS.parse)`): a fixed property load, cheap on the hot path. */
+  wants(channel: diagnostics.Channel): boolean {
+    return this.hooked || channel.hasSubscribers;
   }
 
   /** Timings for a new request: wanted by configuration, or by a subscriber of the finish channel. */

@@ -106,9 +106,10 @@ export class WriteQueue {
       if (res === null) break; // cannot happen once READY; keeps the types honest
       const sendsBody = !ex.isHead && ex.framing !== FRAME_NONE;
       const body = res.whole;
-      if (sendsBody && body !== null && typeof body === 'string' && !res.headers.latin1) {
-        // The common case: head and body as one UTF-8 string, one write.
-        this.push(ex.head + body, 'utf8', ex.head.length + res.byteLength);
+      if (sendsBody && body !== null && typeof body === 'string' && (res.byteLength === body.length || !res.headers.latin1)) {
+        // The common case: head and body as one string, one write. An ASCII body (its UTF-8 length is its
+        // length) goes as latin1, which Node writes several times faster than UTF-8 for the same bytes.
+        this.push(ex.head + body, res.byteLength === body.length ? 'latin1' : 'utf8', ex.head.length + res.byteLength);
         ex.bodyBytes = res.byteLength;
       } else {
         this.push(ex.head, 'latin1', ex.head.length);
@@ -234,8 +235,9 @@ export class WriteQueue {
         if (declared >= 0 && ex.bodyBytes > declared) {
           throw new StreamAbortedError(`the body is longer than its declared ${declared} bytes`, 'H1W_LENGTH_MISMATCH');
         }
-        if (!chunked) this.push(chunk, 'utf8', size);
-        else if (typeof chunk === 'string') this.push(chunkOf(chunk, size), 'utf8', size + 4 + size.toString(16).length);
+        const encoding = typeof chunk === 'string' && size === chunk.length ? 'latin1' : 'utf8'; // see above
+        if (!chunked) this.push(chunk, encoding, size);
+        else if (typeof chunk === 'string') this.push(chunkOf(chunk, size), encoding, size + 4 + size.toString(16).length);
         else {
           const line = chunkHead(size);
           this.push(line, 'latin1', line.length);

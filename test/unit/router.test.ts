@@ -99,9 +99,11 @@ test('405 with Allow listing the path\'s methods (HEAD with GET), sorted (RFC 91
   assert.equal(fails(() => onlyPost(req('HEAD', '/p')), 405).headers, { Allow: 'POST' });
 });
 
-test('the first matching route wins', () => {
-  const h = router({ 'GET /x/:id': () => 'param', 'GET /x/fixed': () => 'fixed' });
-  assert.is(h(req('GET', '/x/fixed')), 'param');
+test('a route without parameters wins over one with them, whatever their order; among patterns the first wins', () => {
+  const h = router({ 'GET /x/:id': () => 'param', 'GET /x/fixed': () => 'fixed', 'GET /x/:other': () => 'second' });
+  assert.is(h(req('GET', '/x/fixed')), 'fixed');
+  assert.is(h(req('GET', '/x/7')), 'param');
+  assert.is(h(req('GET', '//x//fixed/')), 'fixed'); // empty segments do not count
 });
 
 test('a path that does not start with / is refused when the table is made', () => {
