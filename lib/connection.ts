@@ -64,8 +64,13 @@ export interface ConnectionHost {
   readonly idleDeadlines: DeadlineList<Connection>;
   readonly writeDeadlines: DeadlineList<Connection>;
   readonly lingerDeadlines: DeadlineList<Connection>;
+  /** Idle connections give their parser back when this expires. */
+  readonly parkDeadlines: DeadlineList<Connection>;
   /** The server is shutting down. */
   readonly draining: boolean;
+  /** A parser from the free list (or a new one), and back: a connection holds one only while it reads. */
+  takeParser(): RequestParser;
+  returnParser(parser: RequestParser): void;
   /** Counters for stats(), bumped directly (plain fields: no keyed access on the hot path). */
   readonly counters: Counters;
   released(conn: Connection, reason: CloseReason): void;
@@ -87,8 +92,10 @@ export class Connection implements ParserEvents, WriteSink, QueueOwner, Exchange
   readonly headersLink = new Link<Connection>(this);
   readonly requestLink = new Link<Connection>(this);
   readonly idleLink = new Link<Connection>(this);
-  readonly writeLink = new Link<Connection>(this);
-  readonly lingerLink = new Link<Connection>(this);
+  // Made on first use: most connections never block a write, and only closing ones linger.
+  private writeLink: Link<Connection> | null = null;
+  private lingerLink: Link<Connection> | null = null;
+  readonly parkLink = new Link<Connection>(this);
 
   /** Requests started on this connection. */
   requests = 0;
@@ -122,12 +129,11 @@ export class Connection implements ParserEvents, WriteSink, QueueOwner, Exchange
 
   // ---- life cycle ---------------------------------------------------------------------------------------
 
-  /** Takes a new socket (the object may be a reused one). */
-  open(id: number, socket: Socket, parser: RequestParser): void {
+  /** Takes a new socket (the object may be a reused one). The parser comes with the first byte. */
+  open(id: number, socket: Socket): void {
     this.id = id;
     this.socket = socket;
-    this.parser = parser;
-    parser.bind(this);
+    this.parser = null;
     this.queue = new WriteQueue(this, this, this.host.config.highWaterMark);
     this.requests = 0;
     this.bytesIn = 0;
@@ -217,7 +223,7 @@ export class Connection implements ParserEvents, WriteSink, QueueOwner, Exchange
         socket.resume();
       }
     }
-    this.host.lingerDeadlines.arm(this.lingerLink, now());
+    this.host.lingerDeadlines.arm((this.lingerLink ??= new Link<Connection>(this)), now());
     this.setState(ST_CLOSING);
   }
 
@@ -252,10 +258,20 @@ export class Connection implements ParserEvents, WriteSink, QueueOwner, Exchange
     if (socket !== null && this.queue.blocked && socket.writableLength < this.stallMark) {
       // Progress since the deadline was set: the reader is slow, not gone. Start over from here.
       this.stallMark = socket.writableLength;
-      this.host.writeDeadlines.arm(this.writeLink, now());
+      this.host.writeDeadlines.arm(this.writeLink as Link<Connection>, now());
       return;
     }
     this.destroy('write-stalled');
+  }
+
+  /** Idle for a while: the parser holds nothing between requests, so it goes back to the free list. */
+  parked(): void {
+    const parser = this.parser;
+    if (parser === null || parser.inMessage || this.unparsed !== null || this.state !== ST_IDLE) return;
+    this.parser = null;
+    parser.unbind();
+    this.host.returnParser(parser);
+    this.queue.compact();
   }
 
   lingerTimedOut(): void {
@@ -274,6 +290,7 @@ export class Connection implements ParserEvents, WriteSink, QueueOwner, Exchange
       return;
     }
     if (this.state === ST_IDLE) this.idleLink.unlink();
+    this.takeParser();
     this.queue.beginBatch();
     this.parse(chunk);
     this.queue.endBatch();
@@ -318,8 +335,9 @@ export class Connection implements ParserEvents, WriteSink, QueueOwner, Exchange
     this.headersLink.unlink();
     this.requestLink.unlink();
     this.idleLink.unlink();
-    this.writeLink.unlink();
-    this.lingerLink.unlink();
+    this.writeLink?.unlink();
+    this.lingerLink?.unlink();
+    this.parkLink.unlink();
     this.stateLink.unlink();
     const socket = this.socket;
     if (socket !== null) {
@@ -345,6 +363,13 @@ export class Connection implements ParserEvents, WriteSink, QueueOwner, Exchange
     this.parser = null;
     parser?.unbind();
     return parser;
+  }
+
+  private takeParser(): void {
+    if (this.parser !== null) return;
+    const parser = this.host.takeParser();
+    parser.bind(this);
+    this.parser = parser;
   }
 
   // ---- parse --------------------------------------------------------------------------------------------
@@ -430,6 +455,7 @@ export class Connection implements ParserEvents, WriteSink, QueueOwner, Exchange
     const held = this.unparsed;
     this.unparsed = null;
     if (held !== null && !this.readClosed) {
+      this.takeParser();
       this.queue.beginBatch();
       this.parse(held);
       this.queue.endBatch();
@@ -755,12 +781,12 @@ export class Connection implements ParserEvents, WriteSink, QueueOwner, Exchange
     const socket = this.socket;
     this.blockedAt = now();
     this.stallMark = socket === null ? 0 : socket.writableLength;
-    this.host.writeDeadlines.arm(this.writeLink, this.blockedAt);
+    this.host.writeDeadlines.arm((this.writeLink ??= new Link<Connection>(this)), this.blockedAt);
     this.setState(ST_WRITING);
   }
 
   drained(): void {
-    this.writeLink.unlink();
+    this.writeLink?.unlink();
     const obs = this.host.observer;
     if (obs.wants(CHANNELS.drain)) obs.emit('drain', { connection: this.id, waitedMs: now() - this.blockedAt });
     this.maybeResume();
@@ -822,11 +848,14 @@ export class Connection implements ParserEvents, WriteSink, QueueOwner, Exchange
     const host = this.host;
     (host.states[state] as LinkedList<Connection>).append(this.stateLink);
     if (state === ST_IDLE) {
-      host.idleDeadlines.arm(this.idleLink, now());
+      const t = now();
+      host.idleDeadlines.arm(this.idleLink, t);
+      if (this.parser !== null) host.parkDeadlines.arm(this.parkLink, t);
       const obs = host.observer;
       if (obs.wants(CHANNELS.idle)) obs.emit('idle', { connection: this.id, requests: this.requests });
     } else if (previous === ST_IDLE) {
       this.idleLink.unlink();
+      this.parkLink.unlink();
     }
   }
 }

@@ -54,6 +54,10 @@ export const MAX_CONNECTIONS = 0;
 /** Requests per connection (0 = no limit). */
 export const MAX_REQUESTS_PER_CONNECTION = 0;
 
+/** An idle connection gives its parser back after this long: a busy keep-alive connection keeps it between
+ * requests, and thousands of idle connections hold no parser at all. */
+export const PARSER_RETURN_DELAY = 1_000;
+
 /** Free-list sizes: enough to absorb churn without pinning memory after a spike. */
 export const CONNECTION_FREE_LIST = 1024;
 export const PARSER_FREE_LIST = 1024;

@@ -8,7 +8,8 @@ export class Link<T> {
   prev: Link<T> | null = null;
   next: Link<T> | null = null;
   list: LinkedList<T> | null = null;
-  /** For deadline lists: when this link expires (performance.now() milliseconds). */
+  /** For deadline lists: when this link expires (whole performance.now() milliseconds, kept a small integer
+   * so that it is stored inline rather than as a boxed double). */
   deadline = 0;
   readonly owner: T;
 
@@ -79,7 +80,7 @@ export class DeadlineList<T> extends LinkedList<T> {
   /** (Re)starts the link's deadline at now + timeout; a timeout of 0 or less means never. */
   arm(link: Link<T>, now: number): void {
     if (this.timeout <= 0) return;
-    link.deadline = now + this.timeout;
+    link.deadline = Math.ceil(now + this.timeout) | 0;
     this.append(link);
   }
 

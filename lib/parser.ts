@@ -65,6 +65,10 @@ interface Pieces {
 
 const EMPTY = Buffer.alloc(0);
 
+// One span table for all parsers: parsing is synchronous and spans are turned into strings before execute
+// returns, so no parser needs a table of its own between reads (it would cost 6 KiB per idle connection).
+let SPANS = new Int32Array(0);
+
 function latin1(chunk: Buffer, from: number, to: number): string {
   return (chunk as unknown as { latin1Slice(a: number, b: number): string }).latin1Slice(from, to);
 }
@@ -94,8 +98,8 @@ export class RequestParser implements LlhttpSink {
   private base = 0; // absolute offset of chunk[0]
   private consumed = 0; // bytes consumed since reset
 
-  // Spans recorded during this execute: kind, start, end (offsets into `chunk`).
-  private spans: Int32Array;
+  // Spans recorded during this execute: kind, start, end (offsets into `chunk`), in the shared table.
+  private readonly spanCapacity: number;
   private spanCount = 0;
   private lastKind = 0; // kind of the last span recorded (across executes), for continuations
   private lastEnd = -1; // its absolute end
@@ -125,7 +129,8 @@ export class RequestParser implements LlhttpSink {
 
   constructor(limits: ParserLimits) {
     this.limits = limits;
-    this.spans = new Int32Array(3 * (2 * limits.maxHeaderCount + 8));
+    this.spanCapacity = 3 * (2 * limits.maxHeaderCount + 8);
+    if (SPANS.length < this.spanCapacity) SPANS = new Int32Array(this.spanCapacity);
     this.llhttp = new Llhttp(PARSER_TYPE.REQUEST, this);
   }
 
@@ -142,7 +147,6 @@ export class RequestParser implements LlhttpSink {
     this.lastKind = 0;
     this.lastEnd = -1;
     this.stage = STAGE_IDLE;
-    this.pieces = { url: '', raw: [] };
     this.trailers = null;
     this.pendingError = null;
     this.dropEvents();
@@ -177,6 +181,7 @@ export class RequestParser implements LlhttpSink {
   execute(chunk: Buffer, from: number, budget: number): number {
     this.chunk = chunk;
     this.base = this.consumed - from;
+    this.spanCount = 0; // spans never outlive an execute (they are flushed into strings at its end)
     this.budget = budget;
     this.stop = false;
     let at = from;
@@ -283,7 +288,7 @@ export class RequestParser implements LlhttpSink {
   private flush(into: Pieces): void {
     const n = this.spanCount;
     if (n === 0) return;
-    const spans = this.spans;
+    const spans = SPANS;
     const from = spans[1] as number;
     const text = latin1(this.chunk, from, spans[3 * n - 1] as number);
     const raw = into.raw;
@@ -311,13 +316,13 @@ export class RequestParser implements LlhttpSink {
     const continues = kind === this.lastKind && start === this.lastEnd;
     this.lastKind = kind;
     this.lastEnd = start + length;
-    const spans = this.spans;
+    const spans = SPANS;
     let i = 3 * this.spanCount;
     if (continues && i > 0) {
       spans[i - 1] = at + length; // extend the span recorded in this same execute
       return true;
     }
-    if (i === spans.length) return false;
+    if (i === this.spanCapacity) return false;
     spans[i++] = continues ? kind | CONTINUES : kind;
     spans[i++] = at;
     spans[i] = at + length;

@@ -50,6 +50,7 @@ export class ConnectionPool implements ConnectionHost {
   readonly idleDeadlines: DeadlineList<Connection>;
   readonly writeDeadlines: DeadlineList<Connection>;
   readonly lingerDeadlines: DeadlineList<Connection>;
+  readonly parkDeadlines: DeadlineList<Connection>;
   draining = false;
 
   private readonly freeConnections: Connection[] = [];
@@ -75,6 +76,7 @@ export class ConnectionPool implements ConnectionHost {
     this.idleDeadlines = new DeadlineList('idle', idle);
     this.writeDeadlines = new DeadlineList('write', config.writeTimeout);
     this.lingerDeadlines = new DeadlineList('linger', config.closeLinger);
+    this.parkDeadlines = new DeadlineList('park', limits.PARSER_RETURN_DELAY);
     // The sweep period follows the shortest timeout, so that each deadline fires within a small fraction of it.
     const shortest = Math.min(
       ...[config.headersTimeout, config.requestTimeout, idle, config.writeTimeout, config.closeLinger].filter((t) => t > 0),
@@ -105,8 +107,7 @@ export class ConnectionPool implements ConnectionHost {
       this.refused++;
       conn.refuse(this.nextId++, socket, this.refusal, 'refused');
     } else {
-      const parser = this.freeParsers.pop() ?? new RequestParser(this.config.parserLimits);
-      conn.open(this.nextId++, socket, parser);
+      conn.open(this.nextId++, socket);
     }
     if (this.sweeper === null) {
       this.sweeper = setInterval(sweep, this.sweepPeriod, this);
@@ -114,12 +115,19 @@ export class ConnectionPool implements ConnectionHost {
     }
   }
 
-  released(conn: Connection, reason: CloseReason, parser: RequestParser | null = conn.releaseParser()): void {
+  takeParser(): RequestParser {
+    return this.freeParsers.pop() ?? new RequestParser(this.config.parserLimits);
+  }
+
+  returnParser(parser: RequestParser): void {
+    if (this.freeParsers.length < limits.PARSER_FREE_LIST) this.freeParsers.push(parser);
+    else parser.free();
+  }
+
+  released(conn: Connection, reason: CloseReason): void {
     this.closes[reason]++;
-    if (parser !== null) {
-      if (this.freeParsers.length < limits.PARSER_FREE_LIST) this.freeParsers.push(parser);
-      else parser.free();
-    }
+    const parser = conn.releaseParser();
+    if (parser !== null) this.returnParser(parser);
     if (this.freeConnections.length < limits.CONNECTION_FREE_LIST) this.freeConnections.push(conn);
     if (this.openCount === 0) {
       const waiters = this.emptyWaiters;
@@ -136,6 +144,7 @@ export class ConnectionPool implements ConnectionHost {
     this.idleDeadlines.expire(t, (c) => c.idleTimedOut());
     this.writeDeadlines.expire(t, (c) => c.writeTimedOut());
     this.lingerDeadlines.expire(t, (c) => c.lingerTimedOut());
+    this.parkDeadlines.expire(t, (c) => c.parked());
     if (this.openCount === 0 && this.sweeper !== null) {
       clearInterval(this.sweeper);
       this.sweeper = null;

@@ -45,7 +45,7 @@ const CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n';
 
 export class WriteQueue {
   /** Responses in request order; the first is the one being written. */
-  readonly exchanges: Exchange[] = [];
+  exchanges: Exchange[] = [];
   /** The sink refused more: waiting for 'drain'. */
   blocked = false;
 
@@ -158,6 +158,15 @@ export class WriteQueue {
     const waiter = this.drainWaiter;
     this.drainWaiter = null;
     if (waiter !== null) waiter();
+  }
+
+  /** Drops the arrays' grown storage while the connection is idle (it has nothing queued then). */
+  compact(): void {
+    if (this.exchanges.length === 0) this.exchanges = [];
+    if (this.pending.length === 0) {
+      this.pending = [];
+      this.encodings = [];
+    }
   }
 
   /** Writes what this tick queued. */
