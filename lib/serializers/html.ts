@@ -11,8 +11,8 @@ export function escapeHtml(text: string): string {
 
 /** A piece of trusted HTML (from the html tag, or `unsafeHtml()`), rendered as a stream of strings. */
 export class Html implements AsyncIterable<string> {
-  private readonly strings: readonly string[];
-  private readonly values: readonly unknown[];
+  readonly strings: readonly string[];
+  readonly values: readonly unknown[];
 
   constructor(strings: readonly string[], values: readonly unknown[]) {
     this.strings = strings;
@@ -20,56 +20,62 @@ export class Html implements AsyncIterable<string> {
   }
 
   async *[Symbol.asyncIterator](): AsyncGenerator<string> {
-    // Text is gathered until something must be awaited, then sent: few chunks, and no waiting on fast parts.
-    let pending = '';
-    for (let i = 0; i < this.strings.length; i++) {
-      pending += this.strings[i] as string;
-      if (i >= this.values.length) break;
-      for await (const part of render(this.values[i])) {
-        if (part.sync) pending += part.text;
-        else {
-          if (pending !== '') yield pending;
-          pending = part.text;
-        }
-      }
-    }
-    if (pending !== '') yield pending;
+    // Text is gathered until something has to be awaited; then what is ready goes out first, so the fast
+    // parts of a page never wait for its slow ones, and there are few chunks.
+    const out: Pending = { text: '' };
+    yield* emit(this, out);
+    if (out.text !== '') yield out.text;
   }
 }
 
-interface Part {
+interface Pending {
   text: string;
-  /** Known without waiting (so it can join the text before it). */
-  sync: boolean;
 }
 
-async function* render(value: unknown, sync = true): AsyncGenerator<Part> {
+function* flush(out: Pending): Generator<string> {
+  if (out.text === '') return;
+  const text = out.text;
+  out.text = '';
+  yield text;
+}
+
+async function* emit(value: unknown, out: Pending): AsyncGenerator<string> {
   if (value === null || value === undefined || value === false) return;
   if (value instanceof Html) {
-    for await (const text of value) yield { text, sync: false };
+    const { strings, values } = value;
+    for (let i = 0; i < strings.length; i++) {
+      out.text += strings[i] as string;
+      if (i < values.length) yield* emit(values[i], out);
+    }
     return;
   }
   if (typeof value === 'string') {
-    yield { text: escapeHtml(value), sync };
+    out.text += escapeHtml(value);
     return;
   }
   if (typeof value === 'number' || typeof value === 'bigint' || value === true) {
-    yield { text: String(value), sync };
+    out.text += String(value);
     return;
   }
   if (typeof (value as PromiseLike<unknown>).then === 'function') {
-    yield* render(await (value as PromiseLike<unknown>), false);
+    yield* flush(out);
+    yield* emit(await (value as PromiseLike<unknown>), out);
     return;
   }
   if (Array.isArray(value)) {
-    for (const item of value) yield* render(item, sync);
+    for (const item of value) yield* emit(item, out);
     return;
   }
   if (typeof (value as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function') {
-    for await (const item of value as AsyncIterable<unknown>) yield* render(item, false);
-    return;
+    const iterator = (value as AsyncIterable<unknown>)[Symbol.asyncIterator]();
+    for (;;) {
+      yield* flush(out);
+      const step = await iterator.next();
+      if (step.done === true) return;
+      yield* emit(step.value, out);
+    }
   }
-  yield { text: escapeHtml(String(value)), sync };
+  out.text += escapeHtml(String(value));
 }
 
 /** Marks a string as HTML that must not be escaped. Only for text you trust. */
