@@ -134,6 +134,42 @@ export function connectionLines(keepAliveSeconds: number): ConnectionLines {
   };
 }
 
+// The common head (no user headers, a Content-Type, a Content-Length) is three pieces: a cached prefix up to
+// "Content-Length: ", the number, and a tail (Date and connection lines) cached for the current second.
+// One remembered prefix per status (a server mostly answers one content type per status), and the tails of
+// the last two connection lines seen (keep-alive and close), remade when the second changes.
+const prefixType: (string | undefined)[] = [];
+const prefixText: string[] = [];
+let tailsDate = '';
+let tailConnA = '';
+let tailA = '';
+let tailConnB = '';
+let tailB = '';
+
+function lengthPrefix(status: number, contentType: string): string {
+  if (prefixType[status] === contentType) return prefixText[status] as string;
+  const prefix = `${statusLine(status)}Content-Type: ${contentType}\r\nContent-Length: `;
+  prefixType[status] = contentType;
+  prefixText[status] = prefix;
+  return prefix;
+}
+
+function dateTail(connection: string): string {
+  const date = httpDate();
+  if (date !== tailsDate) {
+    tailsDate = date;
+    tailConnA = tailConnB = '';
+  }
+  if (connection === tailConnA) return tailA;
+  if (connection === tailConnB) return tailB;
+  const tail = `\r\nDate: ${date}\r\n${connection}\r\n`;
+  tailConnB = tailConnA;
+  tailB = tailA;
+  tailConnA = connection;
+  tailA = tail;
+  return tail;
+}
+
 /** The whole response head. `length` is used with FRAME_LENGTH only; `contentType` null sends none. */
 export function buildHead(
   status: number,
@@ -144,6 +180,9 @@ export function buildHead(
   connection: string,
   extra = '',
 ): string {
+  if (block === EMPTY_HEADERS && framing === FRAME_LENGTH && contentType !== null && extra === '') {
+    return lengthPrefix(status, contentType) + length + dateTail(connection);
+  }
   let head = statusLine(status);
   if (contentType !== null && !block.contentType && framing !== FRAME_NONE) head += `Content-Type: ${contentType}\r\n`;
   head += block.text;
