@@ -131,6 +131,25 @@ export class Connection implements ParserEvents, WriteSink, QueueOwner, Exchange
 
   /** Takes a new socket (the object may be a reused one). The parser comes with the first byte. */
   open(id: number, socket: Socket): void {
+    this.attach(id, socket);
+    socket.setNoDelay(true);
+    socket.on('drain', this.onDrain);
+    // A new connection has headersTimeout to send its first head (node:http does the same).
+    this.host.headersDeadlines.arm(this.headersLink, now());
+    const obs = this.host.observer;
+    if (obs.wants(CHANNELS.accept)) obs.emit('accept', { connection: id, remoteAddress: this.remoteAddress(), remotePort: this.remotePort() });
+  }
+
+  /** Answers with `response` and closes, for a connection over the limit (nothing is parsed). */
+  refuse(id: number, socket: Socket, response: string, reason: CloseReason): void {
+    this.attach(id, socket);
+    this.readClosed = true;
+    socket.write(response, 'latin1');
+    this.closeGracefully(reason);
+  }
+
+  /** Resets every per-socket field (the object comes from a free list) and listens to the socket. */
+  private attach(id: number, socket: Socket): void {
     this.id = id;
     this.socket = socket;
     this.parser = null;
@@ -149,36 +168,12 @@ export class Connection implements ParserEvents, WriteSink, QueueOwner, Exchange
     this.closed = false;
     this.reason = null;
     this.addressCache = null;
-    socket.setNoDelay(true);
     socket.on('data', this.onData);
     socket.on('end', this.onEnd);
     socket.on('error', this.onError);
     socket.on('close', this.onClose);
-    socket.on('drain', this.onDrain);
     this.state = -1;
     this.setState(ST_READING);
-    // A new connection has headersTimeout to send its first head (node:http does the same).
-    this.host.headersDeadlines.arm(this.headersLink, now());
-    const obs = this.host.observer;
-    if (obs.wants(CHANNELS.accept)) obs.emit('accept', { connection: id, remoteAddress: this.remoteAddress(), remotePort: this.remotePort() });
-  }
-
-  /** Answers with `response` and closes, for a connection over the limit (nothing is parsed). */
-  refuse(id: number, socket: Socket, response: string, reason: CloseReason): void {
-    this.id = id;
-    this.socket = socket;
-    this.parser = null;
-    this.closed = false;
-    this.closing = false;
-    this.reason = null;
-    this.readClosed = true;
-    socket.on('data', this.onData);
-    socket.on('error', this.onError);
-    socket.on('close', this.onClose);
-    this.state = -1;
-    this.setState(ST_READING);
-    socket.write(response, 'latin1');
-    this.closeGracefully(reason);
   }
 
   /** The server is shutting down: finish what is in flight with `Connection: close`, take nothing new. */
