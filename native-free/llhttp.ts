@@ -156,6 +156,9 @@ export class Llhttp {
     this.rt = load();
     this.sink = sinkObject;
     this.ptr = this.rt.wasm.llhttp_alloc(type);
+    // Memory grows only when we allocate (llhttp allocates nothing while parsing), so the view is renewed
+    // here rather than checked on every execute (reading memory.buffer is not free).
+    if (this.rt.view.buffer !== this.rt.wasm.memory.buffer) this.rt.view = new Uint8Array(this.rt.wasm.memory.buffer);
   }
 
   /** Feeds chunk[from, to) to llhttp. Returns an LLHTTP code; on anything but OK see `errorOffset`. */
@@ -165,8 +168,6 @@ export class Llhttp {
     let offset = from;
     while (offset < to) {
       const n = Math.min(to - offset, INPUT_AREA_SIZE);
-      // llhttp_alloc may have grown the memory, which detaches the old view.
-      if (rt.view.buffer !== wasm.memory.buffer) rt.view = new Uint8Array(wasm.memory.buffer);
       rt.view.set(offset === 0 && n === chunk.length ? chunk : chunk.subarray(offset, offset + n), rt.input);
       current = this;
       base = rt.input - offset;
