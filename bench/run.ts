@@ -7,15 +7,20 @@
 //   --loadgen wrk|autocannon   default: wrk when installed, else autocannon
 //   --threads N          load generator threads (default 1: the server gets the other core)
 //   --pin                pin servers to CPU 0 and the load generator to CPU 1 (taskset)
-//   --rounds N --seconds N --warmup N --idle N   override the mode's settings
+//   --rounds N --seconds N --warmup N --idle N   override the mode's settings (rounds, seconds and warm-up
+//                        of the throughput scenarios; the slow-reader, latency and observation scenarios
+//                        keep theirs, see Mode in bench/load/scenarios.ts)
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { llhttpBuild } from '../native-free/llhttp.js';
 import { pickLoadGenerator, type LoadGenerator } from './load/loadgen.js';
+import { runBigPayloadLatency } from './load/latency.js';
 import { runIdleMemory } from './load/memory.js';
+import { runObservation } from './load/observation.js';
 import { MODES, SCENARIOS, type Mode, type Scenario } from './load/scenarios.js';
+import { runSlowReader, SLOW_SERVERS } from './load/slow-reader.js';
 import { runThroughput } from './load/throughput.js';
 import { loadAverage, machine } from './lib/machine.js';
 import { fdLimits, installCleanup, pinning, spawnBounded, waitExit } from './lib/procs.js';
@@ -77,14 +82,30 @@ if (values.pin === true) {
 }
 
 // Planned length, for the progress line and the hard bound on the whole run.
-const plannedSeconds =
-  scenarios.reduce((t, s) => {
-    if (s.kind === 'throughput') {
+function plannedFor(s: Scenario): number {
+  switch (s.kind) {
+    case 'throughput': {
       const warmups = (mode.warmupEveryVariant ? s.variants.length : 1) * s.servers.length;
-      return t + warmups * (mode.warmupSeconds + 0.3) + s.variants.length * s.servers.length * mode.rounds * (mode.seconds + 0.3) + 2;
+      return warmups * (mode.warmupSeconds + 0.3) + s.variants.length * s.servers.length * mode.rounds * (mode.seconds + 0.3) + 2;
     }
-    return t + mode.memoryRounds * s.servers.length * (4 + mode.idleConnections / 2000);
-  }, 0) + (parts.includes('micro') ? 14 * (mode.microTimeMs * 1.25 + 200) / 1000 + 3 : 0);
+    case 'idle-memory':
+      return mode.memoryRounds * s.servers.length * (4 + mode.idleConnections / 2000);
+    case 'slow-reader':
+      return mode.slowReader.rounds * SLOW_SERVERS.length * (mode.slowReader.megabytes / mode.slowReader.rateMBps + 2.5 + mode.slowReader.settleMs / 1000);
+    case 'big-payload-latency': {
+      const b = mode.bigPayload;
+      return (b.warmupSeconds > 0 ? 3 * (b.warmupSeconds + 2.5) : 0) + b.rounds * 3 * (b.seconds + 2.5) + 3;
+    }
+    case 'observation': {
+      const o = mode.observation;
+      const warmups = (mode.warmupEveryVariant ? s.variants.length : 1) * 4;
+      return warmups * (o.warmupSeconds + 0.4) + o.rounds * s.variants.length * 4 * (o.seconds + 0.4) + 4;
+    }
+  }
+}
+const plannedSeconds =
+  scenarios.reduce((t, s) => t + plannedFor(s), 0) +
+  (parts.includes('micro') ? (18 * (mode.microTimeMs * 1.25 + 200) + 4 * mode.microTimeMs) / 1000 + 4 : 0);
 installCleanup(Math.max(180, plannedSeconds * 2.5));
 
 const t0 = Date.now();
@@ -116,10 +137,10 @@ async function main(): Promise<void> {
   const info = machine(ROOT);
   const limits = fdLimits();
   let gen: LoadGenerator | null = null;
-  if (scenarios.length > 0) gen = pickLoadGenerator(values.loadgen);
+  if (scenarios.some((s) => s.kind === 'throughput' || s.kind === 'big-payload-latency' || s.kind === 'observation')) gen = pickLoadGenerator(values.loadgen);
   log(`h1wire bench (${mode.name}): ${info.cpu}, ${info.cores} cores, Node ${info.node}, load average ${loadAverage()}`);
   if (gen !== null) {
-    log(`load generator: ${gen.name} ${gen.version}, ${threads} thread(s); ${mode.rounds} rounds × ${mode.seconds} s after a ${mode.warmupSeconds} s warm-up${values.pin === true ? '; servers pinned to CPU 0, load generator to CPU 1' : ''}`);
+    log(`load generator: ${gen.name} ${gen.version}, ${threads} thread(s); ${mode.rounds} rounds × ${mode.seconds} s after a ${mode.warmupSeconds} s warm-up${values.pin === true ? '; servers pinned to CPU 0, load generator and clients to CPU 1' : ''}`);
   }
   log(`planned: about ${Math.ceil(plannedSeconds / 60)} min\n`);
 
@@ -130,7 +151,10 @@ async function main(): Promise<void> {
     log(`[load ${i}/${scenarios.length}] ${s.id}: ${s.title}`);
     const t0 = Date.now();
     if (s.kind === 'throughput') outcomes.push(await runThroughput(s, mode, gen as LoadGenerator, threads, log));
-    else outcomes.push(await runIdleMemory(s, mode, log));
+    else if (s.kind === 'idle-memory') outcomes.push(await runIdleMemory(s, mode, log));
+    else if (s.kind === 'slow-reader') outcomes.push(await runSlowReader(s, mode, log));
+    else if (s.kind === 'big-payload-latency') outcomes.push(await runBigPayloadLatency(s, mode, gen as LoadGenerator, log));
+    else outcomes.push(await runObservation(s, mode, gen as LoadGenerator, threads, ROOT, log));
     log(`  (${((Date.now() - t0) / 1000).toFixed(0)} s; ${elapsed()} elapsed)\n`);
   }
   let micro: MicroResult | null = null;

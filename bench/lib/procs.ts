@@ -150,8 +150,21 @@ const CLK_TCK = (() => {
   return Number.isFinite(n) && n > 0 ? n : 100;
 })();
 
-/** CPU time (user + system, all threads) a live process has used, seconds; NaN when it cannot be read. */
+/**
+ * CPU time (user + system, all threads) a live process has used, seconds; NaN when it cannot be read.
+ * From the scheduler's per-thread counters (/proc/<pid>/task/<tid>/schedstat, nanoseconds) when the kernel
+ * has them — /proc/<pid>/stat counts in clock ticks (10 ms), ±1–2% of a one-second run — else from
+ * /proc/<pid>/stat. (A thread that exits between two readings takes its time with it; a server's threads
+ * live as long as it does.)
+ */
 export function cpuSeconds(pid: number): number {
+  try {
+    let ns = 0;
+    for (const tid of readdirSync(`/proc/${pid}/task`)) ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+    if (Number.isFinite(ns) && ns > 0) return ns / 1e9;
+  } catch {
+    // no schedstat (or the process is gone): the tick counters below
+  }
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');

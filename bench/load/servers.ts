@@ -6,8 +6,8 @@ import { cpuSeconds, pinning, realPid, rssBytes, spawnBounded, stopChild } from 
 
 export type ServerId = 'h1wire' | 'node-http' | 'ceiling';
 
-export interface ServerSpec {
-  readonly id: ServerId;
+export interface ServerSpec<Id extends string = ServerId> {
+  readonly id: Id;
   readonly label: string;
   /** The node script and its arguments, for a scenario's route and options. */
   argv(options: ServerOptions): string[];
@@ -20,6 +20,21 @@ export interface ServerOptions {
   keepAliveTimeout?: number;
   /** Preload gc-hook.js (with --expose-gc): memory() then reports live memory after a full GC. */
   gcHook?: boolean;
+  /** Preload loop-hook.js: loop() then reports the event-loop delay and GC pauses since the last call. */
+  loopHook?: boolean;
+}
+
+/** What loop-hook.js reports, since its previous report (ms). */
+export interface LoopSample {
+  ms: number;
+  delayP50: number;
+  delayP99: number;
+  delayMax: number;
+  gcMs: number;
+  gcMaxMs: number;
+  gcCount: number;
+  /** Of gcMs, in scavenges (young-generation collections). */
+  minorMs: number;
 }
 
 /** What gc-hook.js reports, bytes. */
@@ -71,8 +86,8 @@ export const SERVERS: Record<ServerId, ServerSpec> = {
   },
 };
 
-export interface RunningServer {
-  readonly spec: ServerSpec;
+export interface RunningServer<Id extends string = ServerId> {
+  readonly spec: ServerSpec<Id>;
   readonly port: number;
   /** The node process itself (for CPU time and RSS). */
   readonly pid: number;
@@ -82,12 +97,15 @@ export interface RunningServer {
   rssBytes(): number;
   /** With gcHook: a full GC in the server, then its memory. */
   memory(): Promise<MemorySample>;
+  /** With loopHook: the event-loop delay and GC pauses since the previous call (or the start). */
+  loop(): Promise<LoopSample>;
   stop(): Promise<void>;
 }
 
 /** Starts a server and resolves once it listens; fails after `startMs`. */
-export function startServer(spec: ServerSpec, options: ServerOptions, maxSeconds: number, startMs = 15_000): Promise<RunningServer> {
+export function startServer<Id extends string>(spec: ServerSpec<Id>, options: ServerOptions, maxSeconds: number, startMs = 15_000): Promise<RunningServer<Id>> {
   const nodeArgs = options.gcHook === true ? ['--expose-gc', '--import', pathToFileURL(here('./gc-hook.js')).href] : [];
+  if (options.loopHook === true) nodeArgs.push('--import', pathToFileURL(here('./loop-hook.js')).href);
   const child = spawnBounded(process.execPath, [...nodeArgs, ...spec.argv(options)], {
     maxSeconds,
     raiseFdLimit: true,
@@ -96,6 +114,7 @@ export function startServer(spec: ServerSpec, options: ServerOptions, maxSeconds
   let stdout = '';
   let stderr = '';
   let memoryWaiter: ((sample: MemorySample) => void) | null = null;
+  let loopWaiter: ((sample: LoopSample) => void) | null = null;
   let partial = '';
   child.stderr?.setEncoding('utf8').on('data', (d: string) => {
     partial += d;
@@ -106,6 +125,10 @@ export function startServer(spec: ServerSpec, options: ServerOptions, maxSeconds
         const waiter = memoryWaiter;
         memoryWaiter = null;
         waiter?.(JSON.parse(line.slice('H1WIRE_BENCH_MEMORY '.length)) as MemorySample);
+      } else if (line.startsWith('H1WIRE_BENCH_LOOP ')) {
+        const waiter = loopWaiter;
+        loopWaiter = null;
+        waiter?.(JSON.parse(line.slice('H1WIRE_BENCH_LOOP '.length)) as LoopSample);
       } else if (stderr.length < 64 * 1024) stderr += `${line}\n`;
     }
   });
@@ -145,6 +168,19 @@ export function startServer(spec: ServerSpec, options: ServerOptions, maxSeconds
             memoryWaiter = (sample) => {
               clearTimeout(t);
               resolveMemory(sample);
+            };
+            process.kill(pid, 'SIGUSR2');
+          }),
+        loop: () =>
+          new Promise<LoopSample>((resolveLoop, rejectLoop) => {
+            if (options.loopHook !== true) {
+              rejectLoop(new Error('loop() needs loopHook'));
+              return;
+            }
+            const t = setTimeout(() => rejectLoop(new Error(`${spec.label}: no loop report within 10 s`)), 10_000);
+            loopWaiter = (sample) => {
+              clearTimeout(t);
+              resolveLoop(sample);
             };
             process.kill(pid, 'SIGUSR2');
           }),
