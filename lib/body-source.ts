@@ -30,6 +30,8 @@ export function isStreamBody(value: unknown): boolean {
   return typeof (value as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] === 'function' || isWebStream(value);
 }
 
+function ignore(): void {}
+
 function checkChunk(value: unknown): Chunk {
   if (typeof value === 'string' || value instanceof Uint8Array) return value;
   throw new TypeError(`a streamed body yielded ${value === null ? 'null' : typeof value}; chunks must be strings or Uint8Arrays`);
@@ -53,8 +55,11 @@ export function toBodySource(value: unknown): BodySource {
       },
     };
   }
-  const iterator = (body as AsyncIterable<unknown>)[Symbol.asyncIterator]();
   const readable = isNodeReadable(body) ? body : null;
+  // A Readable may fail while its response still waits in the queue, before anyone iterates it: its error
+  // then reaches us through the iterator (or not at all, if it is cancelled), never as an unhandled 'error'.
+  if (readable !== null) (readable as unknown as { on(e: string, f: () => void): void }).on('error', ignore);
+  const iterator = (body as AsyncIterable<unknown>)[Symbol.asyncIterator]();
   return {
     async next() {
       for (;;) {
@@ -64,8 +69,8 @@ export function toBodySource(value: unknown): BodySource {
         if (checked.length > 0) return checked;
       }
     },
-    cancel(reason) {
-      if (readable !== null) readable.destroy(reason instanceof Error ? reason : undefined);
+    cancel() {
+      if (readable !== null) readable.destroy();
       const done = iterator.return?.();
       if (done !== undefined) Promise.resolve(done).catch(() => {});
     },

@@ -34,8 +34,8 @@ import { DeadlineList, Link, type LinkedList } from './links.js';
 import { PARSE_ERROR, PARSE_PAUSED, type ParserEvents, type RequestHead, type RequestParser } from './parser.js';
 import { Request, type RequestOrigin } from './request.js';
 import { RequestBody } from './request-body.js';
-import { serializeError, serializeValue } from './serialize.js';
-import { CHANNELS, type CloseReason, type Observer } from './stages.js';
+import { discardValue, serializeError, serializeValue } from './serialize.js';
+import type { CloseReason, Observer } from './stages.js';
 import { WriteQueue, type QueueOwner, type WriteSink } from './write-queue.js';
 
 /** Connection states, as the pool counts them. */
@@ -137,7 +137,7 @@ export class Connection implements ParserEvents, WriteSink, QueueOwner, Exchange
     // A new connection has headersTimeout to send its first head (node:http does the same).
     this.host.headersDeadlines.arm(this.headersLink, now());
     const obs = this.host.observer;
-    if (obs.wants(CHANNELS.accept)) obs.emit('accept', { connection: id, remoteAddress: this.remoteAddress(), remotePort: this.remotePort() });
+    if (obs.accept.on) obs.emit('accept', { connection: id, remoteAddress: this.remoteAddress(), remotePort: this.remotePort() });
   }
 
   /** Answers with `response` and closes, for a connection over the limit (nothing is parsed). */
@@ -284,7 +284,8 @@ export class Connection implements ParserEvents, WriteSink, QueueOwner, Exchange
       this.unparsed = Buffer.concat([this.unparsed, chunk]);
       return;
     }
-    if (this.state === ST_IDLE) this.idleLink.unlink();
+    // Leaving idle (the idle deadline stops); updateState below arms it again if the connection goes back.
+    if (this.state === ST_IDLE) this.setState(ST_READING);
     this.takeParser();
     this.queue.beginBatch();
     this.parse(chunk);
@@ -346,7 +347,7 @@ export class Connection implements ParserEvents, WriteSink, QueueOwner, Exchange
     this.unparsed = null;
     this.reading = null;
     const obs = this.host.observer;
-    if (obs.wants(CHANNELS.close)) {
+    if (obs.close.on) {
       obs.emit('close', { connection: this.id, reason, requests: this.requests, bytesIn: this.bytesIn, bytesOut: this.bytesOut });
     }
     this.host.released(this, reason);
@@ -405,7 +406,8 @@ export class Connection implements ParserEvents, WriteSink, QueueOwner, Exchange
     this.parsing = false;
     if (this.closed) return;
     if (!parser.inMessage) {
-      this.headersLink.unlink();
+      // A new connection that sent only empty lines is still waiting for its first head: keep that deadline.
+      if (this.requests > 0) this.headersLink.unlink();
       this.requestLink.unlink();
     } else {
       if (!this.requestLink.linked) this.startMessage();
@@ -489,7 +491,7 @@ export class Connection implements ParserEvents, WriteSink, QueueOwner, Exchange
     if (head.expectContinue && hasBody) ex.continueState = config.continueAtOnce ? CONTINUE_DUE : CONTINUE_WANTED;
     this.queue.enqueue(ex);
     if (ex.continueState === CONTINUE_DUE) this.queue.pump(); // sent now if this exchange is at the front
-    if (obs.wants(CHANNELS.parse)) obs.emit('parse', { request: req, head: headText(head) });
+    if (obs.parse.on) obs.emit('parse', { request: req, head: headText(head) });
     if (config.bodyLimit !== null && hasBody) {
       let limit: number;
       try {
@@ -541,8 +543,11 @@ export class Connection implements ParserEvents, WriteSink, QueueOwner, Exchange
   // ---- handle → serialize -------------------------------------------------------------------------------
 
   settled(ex: Exchange, value: unknown): void {
-    if (ex.state !== EX_HANDLING) return; // already answered (a protocol error or a timeout won)
-    if (ex.aborted) return;
+    if (ex.state !== EX_HANDLING || ex.aborted) {
+      // Already answered (a protocol error or a timeout won), or the client left: never sent.
+      discardValue(value);
+      return;
+    }
     const obs = this.host.observer;
     let t = 0;
     if (ex.tStart !== 0) {
@@ -550,7 +555,7 @@ export class Connection implements ParserEvents, WriteSink, QueueOwner, Exchange
       ex.tSettled = t;
     }
     const req = ex.request as Request;
-    if (obs.wants(CHANNELS.handle)) obs.emit('handle', { request: req, durationMs: t - ex.tDispatch, error: null });
+    if (obs.handle.on) obs.emit('handle', { request: req, durationMs: t - ex.tDispatch, error: null });
     const ctx = this.host.config.serialize;
     try {
       const accept = ctx.serializers.length > 1 || ctx.strictAccept ? req.header('accept') : undefined;
@@ -560,7 +565,7 @@ export class Connection implements ParserEvents, WriteSink, QueueOwner, Exchange
       return;
     }
     if (t !== 0) ex.tSerialized = now();
-    if (obs.wants(CHANNELS.serialize)) {
+    if (obs.serialize.on) {
       const res = ex.response;
       obs.emit('serialize', { request: req, serializer: res.serializer, bytes: res.kind === BODY_WHOLE ? res.byteLength : -1, durationMs: ex.tSerialized - t });
     }
@@ -573,7 +578,7 @@ export class Connection implements ParserEvents, WriteSink, QueueOwner, Exchange
     if (ex.state !== EX_HANDLING || ex.aborted) return;
     const obs = this.host.observer;
     if (ex.tStart !== 0) ex.tSettled = now();
-    if (obs.wants(CHANNELS.handle)) obs.emit('handle', { request: ex.request as Request, durationMs: ex.tSettled - ex.tDispatch, error });
+    if (obs.handle.on) obs.emit('handle', { request: ex.request as Request, durationMs: ex.tSettled - ex.tDispatch, error });
     this.answerError(ex, toHttpError(error), error);
   }
 
@@ -592,7 +597,7 @@ export class Connection implements ParserEvents, WriteSink, QueueOwner, Exchange
 
   private report(request: Request | null, error: unknown): void {
     const obs = this.host.observer;
-    if (obs.wants(CHANNELS.error)) obs.emit('error', { connection: this.id, request, error });
+    if (obs.error.on) obs.emit('error', { connection: this.id, request, error });
   }
 
   /** A request could not be read (malformed, too large, too slow). Requests before it are still answered. */
@@ -620,7 +625,7 @@ export class Connection implements ParserEvents, WriteSink, QueueOwner, Exchange
       return;
     }
     // Garbage (or silence) where a head should be: an answer of its own, after those in flight.
-    const errorExchange = new Exchange(this, false, true, false, -1, true);
+    const errorExchange = new Exchange(this, this.parser?.method === 'HEAD', true, false, -1, true);
     errorExchange.closeWith(reason);
     this.queue.enqueue(errorExchange);
     this.answerError(errorExchange, error);
@@ -701,7 +706,7 @@ export class Connection implements ParserEvents, WriteSink, QueueOwner, Exchange
       else this.stopAfterMessage = true;
     }
     const obs = host.observer;
-    if (obs.wants(CHANNELS.frame)) {
+    if (obs.frame.on) {
       obs.emit('frame', { request: ex.request, status: res.status, head: ex.head, framing: FRAMING_NAMES[framing] as 'none' });
     }
   }
@@ -720,7 +725,7 @@ export class Connection implements ParserEvents, WriteSink, QueueOwner, Exchange
       t.write = end - ex.tFramed;
     }
     const obs = host.observer;
-    if (obs.wants(CHANNELS.finish)) {
+    if (obs.finish.on) {
       obs.emit('finish', {
         request: req,
         status: ex.response?.status ?? 0,
@@ -747,13 +752,24 @@ export class Connection implements ParserEvents, WriteSink, QueueOwner, Exchange
     if (!this.parsing) this.updateState();
   }
 
+  failedBeforeHead(ex: Exchange, error: unknown): void {
+    // Nothing of this response was written: answer 500 instead, and the connection may live on.
+    const res = ex.response;
+    const code = res !== null && res.serializer === 'stream' ? 'H1W_STREAM_FAILED' : 'H1W_SERIALIZE_FAILED';
+    const failure =
+      error instanceof HttpError ? error : new HttpError(500, `the body of the response failed before its first byte`, { code, cause: error });
+    ex.state = EX_HANDLING;
+    this.answerError(ex, failure, error);
+  }
+
   streamFailed(ex: Exchange, error: unknown): void {
     this.report(ex.request, error instanceof StreamAbortedError ? error : new StreamAbortedError('stream failed', 'H1W_STREAM_FAILED', error));
     // A reset, not a FIN: a close-delimited body (HTTP/1.0) would otherwise look complete. Nothing more is
     // written; the reset waits one turn of the loop for the last write in flight (else it degrades to a FIN).
     this.reason ??= 'error';
     this.readClosed = true;
-    this.queue.close(error);
+    ex.state = EX_DONE; // it failed on its own; the requests behind it are the ones abandoned
+    this.abandon(error instanceof Error ? error : new Error('the streamed body failed'));
     const socket = this.socket;
     if (socket !== null) setImmediate(() => socket.resetAndDestroy());
   }
@@ -768,7 +784,7 @@ export class Connection implements ParserEvents, WriteSink, QueueOwner, Exchange
     this.bytesOut += bytes;
     this.host.counters.bytesOut += bytes;
     const obs = this.host.observer;
-    if (obs.wants(CHANNELS.write)) obs.emit('write', { connection: this.id, bytes, writes });
+    if (obs.write.on) obs.emit('write', { connection: this.id, bytes, writes });
   }
 
   blocked(): void {
@@ -783,7 +799,7 @@ export class Connection implements ParserEvents, WriteSink, QueueOwner, Exchange
   drained(): void {
     this.writeLink?.unlink();
     const obs = this.host.observer;
-    if (obs.wants(CHANNELS.drain)) obs.emit('drain', { connection: this.id, waitedMs: now() - this.blockedAt });
+    if (obs.drain.on) obs.emit('drain', { connection: this.id, waitedMs: now() - this.blockedAt });
     this.maybeResume();
   }
 
@@ -847,7 +863,7 @@ export class Connection implements ParserEvents, WriteSink, QueueOwner, Exchange
       host.idleDeadlines.arm(this.idleLink, t);
       if (this.parser !== null) host.parkDeadlines.arm(this.parkLink, t);
       const obs = host.observer;
-      if (obs.wants(CHANNELS.idle)) obs.emit('idle', { connection: this.id, requests: this.requests });
+      if (obs.idle.on) obs.emit('idle', { connection: this.id, requests: this.requests });
     } else if (previous === ST_IDLE) {
       this.idleLink.unlink();
       this.parkLink.unlink();

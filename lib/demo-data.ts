@@ -42,6 +42,11 @@ export function order(i: number): Order {
   };
 }
 
+/** The same rows, made one by one as they are asked for (for the streaming serializers). */
+export function* orderRows(rows: number): Generator<Order> {
+  for (let i = 0; i < rows; i++) yield order(i);
+}
+
 export function orders(rows: number): Order[] {
   const list: Order[] = new Array(rows);
   for (let i = 0; i < rows; i++) list[i] = order(i);

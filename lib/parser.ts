@@ -120,6 +120,7 @@ export class RequestParser implements LlhttpSink {
   private stop = false; // a message asked to stop after it (budget, or the connection closes)
   private checkOverhead = false; // a chunked message ended: check its overhead at the pause
   private pendingError: HttpError | null = null;
+  private failedMethod = '';
 
   // Queued events, delivered after llhttp returns.
   // Slots are reused (truncating an array is not free); `queued` says how many are live.
@@ -149,6 +150,7 @@ export class RequestParser implements LlhttpSink {
     this.stage = STAGE_IDLE;
     this.trailers = null;
     this.pendingError = null;
+    this.failedMethod = '';
     this.dropEvents();
   }
 
@@ -232,8 +234,15 @@ export class RequestParser implements LlhttpSink {
   private fail(error: HttpError, at: number): number {
     this.error = error;
     this.offset = at;
+    this.failedMethod = this.stage === STAGE_IDLE ? '' : this.llhttp.method;
     this.stage = STAGE_IDLE;
     return PARSE_ERROR;
+  }
+
+  /** The method of the request being read, or of the one that failed ("" when unknown): an answer to HEAD,
+   * even an error, carries no body. */
+  get method(): string {
+    return this.stage === STAGE_IDLE ? this.failedMethod : this.llhttp.method;
   }
 
   private deliver(): void {

@@ -61,8 +61,14 @@ function whole(status: number, headers: HeaderBlock, contentType: string | null,
 /** Turns what a handler returned into a Serialized response. Throws an HttpError on anything invalid. */
 export function serializeValue(value: unknown, accept: string | undefined, ctx: SerializeContext, isHead = false): Serialized {
   if (!isResult(value)) {
-    // A plain value: undefined means "nothing to say" (204); anything else is a 200 body.
+    // A plain value: undefined means "nothing to say" (204); anything else is a 200 body, null included
+    // (it is a value the serializer can write: JSON `null`).
     if (value === undefined) return whole(204, EMPTY_HEADERS, null, null, '');
+    if (value === null) {
+      const chosen = negotiate(accept, ctx.serializers, ctx.strictAccept);
+      if (chosen === null) throw new NotAcceptableError(`none of ${ctx.serializers.map((s) => s.contentType).join(', ')} is acceptable`);
+      return runSerializer(chosen, null, 200, EMPTY_HEADERS);
+    }
     return serializeBody(200, EMPTY_HEADERS, value, undefined, -1, undefined, accept, ctx, isHead);
   }
   const result: Result = value;
@@ -153,6 +159,19 @@ function runSerializer(serializer: Serializer, body: unknown, status: number, he
   } catch (cause) {
     if (cause instanceof HttpError) throw cause;
     throw new SerializeError(serializer.name, cause);
+  }
+}
+
+/** A handler's value that will never be sent (its client left, or an error answered first): a stream in it
+ * is cancelled, so that a file, a cursor or a generator does not stay open. */
+export function discardValue(value: unknown): void {
+  const body = isResult(value) ? value.body : value;
+  if (isStreamBody(body)) {
+    try {
+      toBodySource(body).cancel(undefined);
+    } catch {
+      // a producer that fails to cancel is gone anyway
+    }
   }
 }
 

@@ -141,30 +141,65 @@ export interface StageListener {
   event(stage: StageName, data: object): void;
 }
 
-/** Where a server's stage events go. */
+/** One stage of one server: is anybody watching it (its hook, the tracer, or a subscriber of its channel)? */
+export class StageSwitch {
+  readonly channel: diagnostics.Channel;
+  private readonly hooked: boolean;
+
+  constructor(channel: diagnostics.Channel, hooked: boolean) {
+    this.channel = channel;
+    this.hooked = hooked;
+  }
+
+  /** Checked before an event is even built: a field and a property load when nobody watches. */
+  get on(): boolean {
+    return this.hooked || this.channel.hasSubscribers;
+  }
+}
+
+/** Where a server's stage events go. Each stage is switched on by its own hook only, so that an onFinish
+ * hook does not make every other stage build its events. */
 export class Observer {
   readonly hooks: Hooks;
   readonly listener: StageListener | null;
-  /** Measure per-request timings even when nobody listens (for Server-Timing or `timings: true`). */
+  /** Measure per-request timings even when no subscriber asks (Server-Timing, `timings: true`, the trace, or
+   * a hook that reports durations). */
   readonly timingsWanted: boolean;
-  private readonly hooked: boolean;
+  readonly accept: StageSwitch;
+  readonly parse: StageSwitch;
+  readonly handle: StageSwitch;
+  readonly serialize: StageSwitch;
+  readonly frame: StageSwitch;
+  readonly write: StageSwitch;
+  readonly drain: StageSwitch;
+  readonly finish: StageSwitch;
+  readonly idle: StageSwitch;
+  readonly close: StageSwitch;
+  readonly error: StageSwitch;
 
   constructor(hooks: Hooks, listener: StageListener | null, timingsWanted: boolean) {
     this.hooks = hooks;
     this.listener = listener;
-    this.hooked = Object.values(hooks).some((h) => typeof h === 'function') || listener !== null;
-    this.timingsWanted = timingsWanted || this.hooked;
+    const watched = (stage: StageName): StageSwitch =>
+      new StageSwitch(CHANNELS[stage], listener !== null || typeof hooks[HOOK_OF[stage]] === 'function');
+    this.accept = watched('accept');
+    this.parse = watched('parse');
+    this.handle = watched('handle');
+    this.serialize = watched('serialize');
+    this.frame = watched('frame');
+    this.write = watched('write');
+    this.drain = watched('drain');
+    this.finish = watched('finish');
+    this.idle = watched('idle');
+    this.close = watched('close');
+    this.error = watched('error');
+    const durations = [hooks.onHandled, hooks.onSerialized, hooks.onFinish].some((h) => typeof h === 'function');
+    this.timingsWanted = timingsWanted || listener !== null || durations;
   }
 
-  /** Somebody wants this stage's event: a hook, the tracer, or a subscriber of its channel. Called with the
-   * channel itself (`obs.wants(CHANNELS.parse)`): a fixed property load, cheap on the hot path. */
-  wants(channel: diagnostics.Channel): boolean {
-    return this.hooked || channel.hasSubscribers;
-  }
-
-  /** Timings for a new request: wanted by configuration, or by a subscriber of the finish channel. */
+  /** Timings for a new request: wanted by configuration, or by a subscriber of a stage that reports them. */
   timings(): boolean {
-    return this.timingsWanted || CHANNELS.finish.hasSubscribers;
+    return this.timingsWanted || CHANNELS.finish.hasSubscribers || CHANNELS.handle.hasSubscribers || CHANNELS.serialize.hasSubscribers;
   }
 
   emit(stage: StageName, data: object): void {

@@ -22,9 +22,29 @@ function requestId(data: Data): string {
 
 export class Tracer implements StageListener {
   private readonly out: Writable;
+  // A trace must never hold the server's memory hostage: while the stream is full, lines are counted and
+  // dropped, and the count is written once it drains.
+  private full = false;
+  private dropped = 0;
 
   constructor(out: Writable) {
     this.out = out;
+  }
+
+  private write(line: string): void {
+    if (this.full) {
+      this.dropped++;
+      return;
+    }
+    if (!this.out.write(line)) {
+      this.full = true;
+      this.out.once('drain', () => {
+        this.full = false;
+        const dropped = this.dropped;
+        this.dropped = 0;
+        if (dropped > 0) this.write(`- trace  ${dropped} line(s) dropped while the trace stream was full\n`);
+      });
+    }
   }
 
   event(stage: StageName, data: object): void {
@@ -67,6 +87,6 @@ export class Tracer implements StageListener {
         break;
       }
     }
-    this.out.write(`${line}\n`);
+    this.write(`${line}\n`);
   }
 }

@@ -32,6 +32,8 @@ export interface QueueOwner {
   frame(ex: Exchange): void;
   /** Every byte of the response has been queued. */
   responseDone(ex: Exchange): void;
+  /** A streamed body failed before any byte of its response was written: it can still be answered (500). */
+  failedBeforeHead(ex: Exchange, error: unknown): void;
   /** A streamed body failed or broke its declared length after its head went out. */
   streamFailed(ex: Exchange, error: unknown): void;
   /** Bytes were handed to the sink (for stats, hooks and traces). */
@@ -105,6 +107,12 @@ export class WriteQueue {
       const res = ex.response;
       if (res === null) break; // cannot happen once READY; keeps the types honest
       const sendsBody = !ex.isHead && ex.framing !== FRAME_NONE;
+      if (res.source !== null && sendsBody) {
+        // A stream: its head is written by pull(), with the first chunk when that comes at once.
+        ex.state = EX_SENDING;
+        void this.pull(ex);
+        break; // the stream pumps again when it ends
+      }
       const body = res.whole;
       if (sendsBody && body !== null && typeof body === 'string' && (res.byteLength === body.length || !res.headers.latin1)) {
         // The common case: head and body as one string, one write. An ASCII body (its UTF-8 length is its
@@ -118,15 +126,7 @@ export class WriteQueue {
           ex.bodyBytes = res.byteLength;
         }
       }
-      if (res.source !== null) {
-        if (sendsBody) {
-          ex.state = EX_SENDING;
-          this.scheduleFlush();
-          void this.pull(ex);
-          break; // the stream pumps again when it ends
-        }
-        ex.cancelSource(undefined); // HEAD, 204, 304: the stream is never read
-      }
+      if (res.source !== null) ex.cancelSource(undefined); // HEAD, 204, 304: the stream is never read
       this.complete(ex);
     }
     if (this.pendingBytes > 0) this.scheduleFlush();
@@ -226,18 +226,41 @@ export class WriteQueue {
   }
 
   /** Pulls a streamed body chunk by chunk, only while the sink takes more. */
+  /**
+   * Pulls a streamed body chunk by chunk, only while the sink takes more. The producer gets one turn of the
+   * event loop before the head goes out: a first chunk ready by then leaves in the same write as the head,
+   * and a producer that fails at once still gets a clean 500 (nothing was sent). A slow producer's head
+   * does not wait for it.
+   */
   private async pull(ex: Exchange): Promise<void> {
     const res = ex.response;
     const source = ex.source;
     if (res === null || source === null) return;
     const chunked = ex.framing === FRAME_CHUNKED;
     const declared = ex.framing === FRAME_LENGTH ? res.declaredLength : -1;
+    let headSent = false;
+    const sendHead = (): void => {
+      headSent = true;
+      this.push(ex.head, 'latin1', ex.head.length);
+    };
+    let next: Promise<Chunk | null> | null = source.next();
     try {
+      const settled = await Promise.race([next.then(yes, yes), oneTurn()]);
+      if (ex.aborted) return;
+      if (!settled) {
+        sendHead();
+        this.flush();
+      }
       for (;;) {
-        if (this.blocked) await this.waitForDrain();
+        if (next === null) {
+          if (this.blocked) await this.waitForDrain();
+          if (ex.aborted) return;
+          next = source.next();
+        }
+        const chunk = await next;
+        next = null;
         if (ex.aborted) return;
-        const chunk = await source.next();
-        if (ex.aborted) return;
+        if (!headSent) sendHead();
         if (chunk === null) break;
         const size = typeof chunk === 'string' ? Buffer.byteLength(chunk, 'utf8') : chunk.byteLength;
         ex.bodyBytes += size;
@@ -271,11 +294,24 @@ export class WriteQueue {
       if (ex.aborted) return;
       res.source = null;
       source.cancel(error);
+      if (!headSent) {
+        this.owner.failedBeforeHead(ex, error);
+        return;
+      }
       const failure =
         error instanceof StreamAbortedError ? error : new StreamAbortedError('the streamed body failed', 'H1W_STREAM_FAILED', error);
       this.owner.streamFailed(ex, failure);
     }
   }
+}
+
+function yes(): boolean {
+  return true;
+}
+
+/** Resolves false after the event loop has turned once (I/O and timers due have run). */
+function oneTurn(): Promise<boolean> {
+  return new Promise((resolve) => setImmediate(resolve, false));
 }
 
 function flushQueue(queue: WriteQueue): void {

@@ -68,11 +68,20 @@ async function* emit(value: unknown, out: Pending): AsyncGenerator<string> {
   }
   if (typeof (value as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function') {
     const iterator = (value as AsyncIterable<unknown>)[Symbol.asyncIterator]();
-    for (;;) {
-      yield* flush(out);
-      const step = await iterator.next();
-      if (step.done === true) return;
-      yield* emit(step.value, out);
+    let finished = false;
+    try {
+      for (;;) {
+        yield* flush(out);
+        const step = await iterator.next();
+        if (step.done === true) {
+          finished = true;
+          return;
+        }
+        yield* emit(step.value, out);
+      }
+    } finally {
+      // Closed early (the response was cancelled, or a later part failed): let the source clean up.
+      if (!finished) await iterator.return?.();
     }
   }
   out.text += escapeHtml(String(value));

@@ -78,12 +78,15 @@ test('other values go through the default serializer', () => {
   assert.is(u.byteLength, Buffer.byteLength(u.whole as string));
 });
 
-test('null: an empty 200', () => {
+test('null returned as a plain value is a value: JSON null; a result whose body is null is empty', () => {
   const out = serializeValue(null, undefined, ctx);
   assert.is(out.status, 200);
-  assert.is(out.whole, null);
-  assert.is(out.byteLength, 0);
-  assert.is(out.contentType, null);
+  assert.is(out.whole, 'null');
+  assert.is(out.contentType, 'application/json');
+  const empty = serializeValue({ status: 200, body: null }, undefined, ctx);
+  assert.is(empty.whole, null);
+  assert.is(empty.byteLength, 0);
+  assert.is(empty.contentType, null);
 });
 
 test('a result: status, headers and body', () => {

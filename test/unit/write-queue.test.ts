@@ -69,6 +69,10 @@ class Owner implements QueueOwner {
   streamFailed(ex: Exchange, error: unknown): void {
     this.failures.push({ ex, error });
   }
+  earlyFailures: { ex: Exchange; error: unknown }[] = [];
+  failedBeforeHead(ex: Exchange, error: unknown): void {
+    this.earlyFailures.push({ ex, error });
+  }
   wrote(bytes: number, writes: number): void {
     this.writesSeen.push([bytes, writes]);
   }
@@ -553,14 +557,30 @@ test('a stream that throws: H1W_STREAM_FAILED with the error as cause; no last c
 });
 
 test('a stream that yields something other than strings and bytes fails', async () => {
-  const { owner, queue } = setup();
+  // At once: nothing was written yet, so the owner may still answer it (a clean 500).
+  const early = setup();
   async function* bad(): AsyncGenerator<unknown> {
     yield 42;
   }
-  queue.enqueue(exchange({ status: 200, body: bad() }));
-  queue.pump();
-  await until(() => owner.failures.length === 1, 'the failure');
-  assert.ok((owner.failures[0]!.error as StreamAbortedError).cause instanceof TypeError);
+  early.queue.enqueue(exchange({ status: 200, body: bad() }));
+  early.queue.pump();
+  await until(() => early.owner.earlyFailures.length === 1, 'the early failure');
+  assert.ok(early.owner.earlyFailures[0]!.error instanceof TypeError);
+  assert.is(early.sink.bytes().length, 0, 'no byte of the response was written');
+  assert.is(early.owner.failures.length, 0);
+  // After a first chunk: the head is out, the failure can only end the connection.
+  const late = setup();
+  async function* badLater(): AsyncGenerator<unknown> {
+    yield 'fine';
+    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setImmediate(r));
+    yield 42;
+  }
+  late.queue.enqueue(exchange({ status: 200, body: badLater() }));
+  late.queue.pump();
+  await until(() => late.owner.failures.length === 1, 'the failure');
+  assert.ok((late.owner.failures[0]!.error as StreamAbortedError).cause instanceof TypeError);
+  assert.match(late.sink.text(), /^HTTP\/1\.1 200 OK\r\n[^]*\r\n\r\n4\r\nfine\r\n$/);
 });
 
 test('a stream in HTTP/1.0: close-delimited, raw bytes', async () => {
