@@ -1,7 +1,7 @@
 // Makes, at bench time, two copies of the compiled library side by side in a temporary directory:
 //   as-built/  dist/lib and dist/native-free exactly as compiled;
 //   stripped/  the same files, with the observation code taken out of dist/lib/connection.js,
-//              dist/lib/exchange.js and dist/lib/request.js: every `if (obs.wants(CHANNELS.x)) obs.emit(…)`
+//              dist/lib/exchange.js and dist/lib/request.js: every `if (obs.<stage>.on) obs.emit(…)`
 //              statement, every timing branch (`if (obs.timings())`, `if (ex.tStart !== 0)`, the
 //              Server-Timing line, the per-request timings), the timestamp fields and the `obs` locals.
 // Each copy gets a package.json ({"type":"module"}) and a node_modules symlink to the repository's, so that
@@ -150,7 +150,21 @@ function strip(src: string, removals: readonly Removal[], file: string, log: str
 
 // What goes, file by file (as tsc emits it: es2022, `if (cond)\n stmt;` or `if (cond) { … }`).
 const CONNECTION: Removal[] = [
-  { start: 'if (obs.wants(CHANNELS.', count: 12, ifStatement: true },
+  ...(
+    [
+      ['accept', 1],
+      ['parse', 1],
+      ['handle', 2],
+      ['serialize', 1],
+      ['frame', 1],
+      ['write', 1],
+      ['drain', 1],
+      ['finish', 1],
+      ['idle', 1],
+      ['close', 1],
+      ['error', 1],
+    ] as const
+  ).map(([stage, count]) => ({ start: `if (obs.${stage}.on)`, count, ifStatement: true })),
   { start: 'if (obs.timings())', count: 1, ifStatement: true },
   { start: 'if (config.serverTiming && ex.tStart !== 0)', count: 1, ifStatement: true },
   { start: 'if (ex.tStart !== 0)', count: 4, ifStatement: true },
