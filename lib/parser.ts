@@ -108,6 +108,7 @@ export class RequestParser implements LlhttpSink {
   private pieces: Pieces = { url: '', raw: [] };
   private headStart = -1; // absolute offset where the current request line starts, once its target is seen
   private urlLength = 0;
+  private methodName = '';
   private urlEnd = 0; // absolute offset just after the target
   private headerCount = 0;
   private keepAlive = true;
@@ -370,7 +371,10 @@ export class RequestParser implements LlhttpSink {
   }
 
   onUrl(at: number, length: number): number {
-    if (this.urlLength === 0) this.headStart = this.base + at - this.llhttp.method.length - 1;
+    if (this.urlLength === 0) {
+      this.methodName = this.llhttp.method; // read once per request
+      this.headStart = this.base + at - this.methodName.length - 1;
+    }
     this.urlLength += length;
     this.urlEnd = this.base + at + length;
     if (this.urlLength > this.limits.maxRequestLineSize) {
@@ -417,7 +421,7 @@ export class RequestParser implements LlhttpSink {
       if (last === 0x20 || last === 0x09) raw[i] = trimTrailingOws(value);
     }
     const head: RequestHead = {
-      method: this.llhttp.method,
+      method: this.methodName,
       target: this.pieces.url,
       versionMajor: this.llhttp.versionMajor,
       versionMinor: this.llhttp.versionMinor,
