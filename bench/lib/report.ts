@@ -506,7 +506,7 @@ function observationSection(o: ObservationOutcome, loadgen: string): string[] {
   md.push(table(['Scenario', 'as built, nothing watching', '+ one hook (onFinish)', '+ trace → /dev/null'], ctx, [':--', '--:', '--:', '--:']));
   md.push('');
   md.push(
-    `One hook set turns on every stage's event and the per-request timings (the Observer builds each event once a hook exists, whichever stage it is for); the trace formats and writes a line per stage to a stream on /dev/null. Figures: req/s and server CPU per request, each with its ratio to the as-built copy in the same rounds.${o.hookCalls >= 0 ? ` The hook was called ${num(o.hookCalls)} times for ${num(o.hookResponses)} responses counted by ${loadgen}${o.hookCalls >= o.hookResponses ? '' : ' ⚠ fewer calls than responses'}.` : ''}`,
+    `One onFinish hook switches on the finish stage's event and the per-request timings it reports; the trace formats and writes a line per stage to a stream on /dev/null. Figures: req/s and server CPU per request, each with its ratio to the as-built copy in the same rounds.${o.hookCalls >= 0 ? ` The hook was called ${num(o.hookCalls)} times for ${num(o.hookResponses)} responses counted by ${loadgen}${o.hookCalls >= o.hookResponses ? '' : ' ⚠ fewer calls than responses'}.` : ''}`,
   );
   if (notes.length > 0) {
     md.push('');
