@@ -235,15 +235,15 @@ export class RequestParser implements LlhttpSink {
   private fail(error: HttpError, at: number): number {
     this.error = error;
     this.offset = at;
-    this.failedMethod = this.stage === STAGE_IDLE ? '' : this.llhttp.method;
+    this.failedMethod = this.stage === STAGE_IDLE ? '' : this.methodName;
     this.stage = STAGE_IDLE;
     return PARSE_ERROR;
   }
 
-  /** The method of the request being read, or of the one that failed ("" when unknown): an answer to HEAD,
-   * even an error, carries no body. */
+  /** The method of the request being read, or of the one that failed ("" until a method has been read whole,
+   * that is, until its target began): an answer to HEAD, even an error, carries no body. */
   get method(): string {
-    return this.stage === STAGE_IDLE ? this.failedMethod : this.llhttp.method;
+    return this.stage === STAGE_IDLE ? this.failedMethod : this.methodName;
   }
 
   private deliver(): void {
@@ -363,6 +363,7 @@ export class RequestParser implements LlhttpSink {
     this.pieces = { url: '', raw: [] };
     this.trailers = null;
     this.headStart = -1; // known from the first URL span; before it only a (short) method has been read
+    this.methodName = '';
     this.urlLength = 0;
     this.headerCount = 0;
     this.bodyBytes = 0;

@@ -318,7 +318,11 @@ function pathOf(target: string): string | null {
  */
 function parse(received: Buffer, refs: readonly ReferenceRequest[], next: string | null, closed: boolean): StrictResult {
   const heads = [...refs.map((r) => r.method === 'HEAD'), next === 'HEAD'];
-  return parseStrict(received, (i) => heads[i] === true, closed);
+  const parsed = parseStrict(received, (i) => heads[i] === true, closed);
+  if (next !== 'HEAD' || (parsed.error === null && !parsed.partial)) return parsed;
+  // The server knows a malformed request's method only once its target began; before that (HEAD followed by
+  // an invalid target) its refusal carries a body. Either framing is consistent; the other checks still hold.
+  return parseStrict(received, (i) => i < refs.length && heads[i] === true, closed);
 }
 
 /** The method token of the input after the complete requests (empty lines skipped), or null. */
