@@ -10,44 +10,11 @@ export interface WireResponse {
   bytes: number;
 }
 
-export function fetchOnce(port: number, path: string, timeoutMs = 10_000): Promise<WireResponse> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(new Error(`no complete response for ${path} within ${timeoutMs} ms`));
-    }, timeoutMs);
-    socket.on('connect', () => socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`));
-    socket.on('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    socket.on('data', (chunk: Buffer) => {
-      chunks.push(chunk);
-      size += chunk.length;
-      const all = Buffer.concat(chunks, size);
-      const end = all.indexOf('\r\n\r\n');
-      if (end < 0) return;
-      const lines = all.subarray(0, end).toString('latin1').split('\r\n');
-      const headers = lines.slice(1).map((l): [string, string] => {
-        const colon = l.indexOf(':');
-        return [l.slice(0, colon), l.slice(colon + 1).trim()];
-      });
-      const length = Number(headers.find(([n]) => n.toLowerCase() === 'content-length')?.[1] ?? NaN);
-      if (!Number.isFinite(length)) {
-        clearTimeout(timer);
-        socket.destroy();
-        reject(new Error(`${path}: no Content-Length in the response`));
-        return;
-      }
-      if (all.length < end + 4 + length) return;
-      clearTimeout(timer);
-      socket.destroy();
-      resolve({ statusLine: lines[0] as string, headers, body: all.subarray(end + 4, end + 4 + length), bytes: end + 4 + length });
-    });
-  });
+/** One GET answered with a Content-Length (a chunked answer is refused): status line, headers, body. */
+export async function fetchOnce(port: number, path: string, timeoutMs = 10_000): Promise<WireResponse> {
+  const { statusLine, headers, body, bytes, chunked } = await fetchAny(port, path, timeoutMs);
+  if (chunked) throw new Error(`${path}: no Content-Length in the response`);
+  return { statusLine, headers, body, bytes };
 }
 
 /** Differences between two responses, ignoring the Date value (it changes every second). */
@@ -84,7 +51,7 @@ export function decodeChunked(data: Buffer): { body: Buffer; end: number } | nul
   }
 }
 
-/** Like fetchOnce, and also for chunked responses: the body decoded, and the whole response as sent. */
+/** One GET, whatever its framing: the body (decoded when chunked), and the whole response as sent. */
 export function fetchAny(port: number, path: string, timeoutMs = 10_000): Promise<WireResponse & { raw: Buffer; chunked: boolean }> {
   return new Promise((resolve, reject) => {
     const socket = net.connect({ host: '127.0.0.1', port });

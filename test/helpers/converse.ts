@@ -2,6 +2,7 @@
 // wanted final responses are complete (and, when asked, until the server closes).
 import net from 'node:net';
 import { parseStrict, type StrictResult } from './strict-client.js';
+import { watchEnd, type PeerEnd } from './wire.js';
 
 export interface ConverseOptions {
   /** Which final responses answer HEAD requests (by index). */
@@ -33,9 +34,7 @@ export function converse(port: number, pieces: readonly Buffer[], options: Conve
     const socket = net.connect(port, '127.0.0.1');
     socket.setNoDelay(true);
     const received: Buffer[] = [];
-    let closed = false;
-    let fin = false;
-    let reset = false;
+    const end: PeerEnd = { closed: false, reset: false, fin: false };
     let done = false;
     let timedOut = false;
     let grace: NodeJS.Timeout | null = null;
@@ -46,7 +45,7 @@ export function converse(port: number, pieces: readonly Buffer[], options: Conve
       if (grace !== null) clearTimeout(grace);
       socket.destroy();
       const bytes = Buffer.concat(received);
-      resolve({ bytes, parsed: parseStrict(bytes, isHead, closed), closed, fin, reset, timedOut });
+      resolve({ bytes, parsed: parseStrict(bytes, isHead, end.closed), ...end, timedOut });
     };
     const overall = setTimeout(() => {
       timedOut = true;
@@ -69,23 +68,10 @@ export function converse(port: number, pieces: readonly Buffer[], options: Conve
       received.push(chunk);
       check();
     });
-    socket.on('end', () => {
-      closed = true;
-      fin = true;
-      setTimeout(finish, 5);
-    });
-    socket.on('error', (error: NodeJS.ErrnoException) => {
-      if (error.code === 'ECONNRESET' || error.code === 'EPIPE') reset = true;
-      closed = true;
-      setTimeout(finish, 5);
-    });
-    socket.on('close', () => {
-      closed = true;
-      setTimeout(finish, 5);
-    });
+    watchEnd(socket, end, finish, 5, 5);
     socket.once('connect', async () => {
       for (const piece of pieces) {
-        if (socket.destroyed || closed || done) return;
+        if (socket.destroyed || end.closed || done) return;
         socket.write(piece);
         if (options.pause === undefined || options.pause === 'tick') await new Promise((r) => setImmediate(r));
         else await new Promise((r) => setTimeout(r, options.pause as number));

@@ -4,7 +4,7 @@
 // to now first).
 import net from 'node:net';
 import { parseResponses, type ParsedResponse } from './responses.js';
-import { pieces, prng, type Split } from './wire.js';
+import { pieces, prng, watchEnd, type PeerEnd, type Split } from './wire.js';
 
 /** RFC 9110 §5.6.7 IMF-fixdate, e.g. "Sun, 06 Nov 1994 08:49:37 GMT". */
 export const IMF_FIXDATE = /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), [0-3][0-9] (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [0-9]{4} [0-2][0-9]:[0-5][0-9]:[0-6][0-9] GMT$/;
@@ -104,9 +104,7 @@ export function talk(port: number, input: string | Buffer, options: TalkOptions 
     const socket = net.connect(port, '127.0.0.1');
     socket.setNoDelay(true);
     const received: Buffer[] = [];
-    let closed = false;
-    let reset = false;
-    let fin = false;
+    const end: PeerEnd = { closed: false, reset: false, fin: false };
     let done = false;
     let grace: NodeJS.Timeout | null = null;
     const finish = (): void => {
@@ -124,8 +122,8 @@ export function talk(port: number, input: string | Buffer, options: TalkOptions 
         reject(error);
         return;
       }
-      const parsed = parseResponses(bytes, (i) => heads.has(i), closed);
-      resolve({ bytes, text, normalized, responses: parsed.responses, closed, reset, fin });
+      const parsed = parseResponses(bytes, (i) => heads.has(i), end.closed);
+      resolve({ bytes, text, normalized, responses: parsed.responses, ...end });
     };
     const overall = setTimeout(finish, timeoutMs);
     const complete = (): boolean => {
@@ -136,22 +134,7 @@ export function talk(port: number, input: string | Buffer, options: TalkOptions 
       received.push(chunk);
       if (!options.untilClose && grace === null && complete()) grace = setTimeout(finish, graceMs);
     });
-    socket.on('end', () => {
-      closed = true;
-      fin = true;
-      finish();
-    });
-    socket.on('error', (error: NodeJS.ErrnoException) => {
-      if (error.code === 'ECONNRESET' || error.code === 'EPIPE') {
-        closed = true;
-        reset = true;
-      }
-      setTimeout(finish, 20);
-    });
-    socket.on('close', () => {
-      closed = true;
-      setTimeout(finish, 20);
-    });
+    watchEnd(socket, end, finish);
     socket.once('connect', async () => {
       for (const piece of pieces(data, split, random)) {
         if (socket.destroyed || done) return;

@@ -62,6 +62,38 @@ function toBuffer(data: string | Buffer): Buffer {
   return typeof data === 'string' ? Buffer.from(data, 'latin1') : data;
 }
 
+/** How the server ended a connection, as the client saw it. */
+export interface PeerEnd {
+  /** The connection ended (FIN, reset or error). */
+  closed: boolean;
+  /** The server reset it (ECONNRESET, or EPIPE while we wrote). */
+  reset: boolean;
+  /** The read side saw an orderly FIN. */
+  fin: boolean;
+}
+
+/**
+ * Records in `end` how the socket ends, and calls `finish` then: at once on a FIN, `settleMs` later on an error
+ * or close (a reset may come while we still write; what was read so far stands).
+ */
+export function watchEnd(socket: net.Socket, end: PeerEnd, finish: () => void, settleMs = 20, finSettleMs = 0): void {
+  socket.on('end', () => {
+    end.closed = true;
+    end.fin = true;
+    if (finSettleMs === 0) finish();
+    else setTimeout(finish, finSettleMs);
+  });
+  socket.on('error', (error: NodeJS.ErrnoException) => {
+    end.closed = true;
+    if (error.code === 'ECONNRESET' || error.code === 'EPIPE') end.reset = true;
+    setTimeout(finish, settleMs);
+  });
+  socket.on('close', () => {
+    end.closed = true;
+    setTimeout(finish, settleMs);
+  });
+}
+
 export function send(port: number, input: string | Buffer | Step[], options: WireOptions = {}): Promise<WireResult> {
   const steps: Step[] = Array.isArray(input) ? input : [{ send: input }];
   const split = options.split ?? 'whole';
@@ -72,8 +104,7 @@ export function send(port: number, input: string | Buffer | Step[], options: Wir
     const socket = net.connect(port, '127.0.0.1');
     socket.setNoDelay(true);
     const received: Buffer[] = [];
-    let closed = false;
-    let reset = false;
+    const end: PeerEnd = { closed: false, reset: false, fin: false };
     let sending = true;
     let quiet: NodeJS.Timeout | null = null;
     let done = false;
@@ -83,7 +114,7 @@ export function send(port: number, input: string | Buffer | Step[], options: Wir
       if (quiet !== null) clearTimeout(quiet);
       clearTimeout(overall);
       socket.destroy();
-      resolve({ bytes: Buffer.concat(received), closed, reset });
+      resolve({ bytes: Buffer.concat(received), closed: end.closed, reset: end.reset });
     };
     const overall = setTimeout(finish, timeoutMs);
     const armQuiet = (): void => {
@@ -95,27 +126,12 @@ export function send(port: number, input: string | Buffer | Step[], options: Wir
       received.push(chunk);
       armQuiet();
     });
-    socket.on('end', () => {
-      closed = true;
-      finish();
-    });
-    socket.on('error', (error: NodeJS.ErrnoException) => {
-      if (error.code === 'ECONNRESET' || error.code === 'EPIPE') {
-        closed = true;
-        reset = true;
-      }
-      // A reset may come while we still write; what was read so far stands.
-      setTimeout(finish, 20);
-    });
-    socket.on('close', () => {
-      closed = true;
-      setTimeout(finish, 20);
-    });
+    watchEnd(socket, end, finish);
     socket.once('connect', async () => {
       let written = 0;
       for (const step of steps) {
         for (const piece of pieces(toBuffer(step.send), split, random)) {
-          if (socket.destroyed || closed) break;
+          if (socket.destroyed || end.closed) break;
           // Each piece is its own write (its own send(); with no write pending, Node does not coalesce).
           // Every few pieces we let the event loop turn, so reads and timers are not starved.
           socket.write(piece);

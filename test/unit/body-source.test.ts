@@ -4,6 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { isStreamBody, toBodySource, type BodySource } from '../../lib/body-source.js';
 import type { Chunk } from '../../lib/serializers/serializer.js';
+import { rejects } from '../helpers/fixtures.js';
 
 async function all(source: BodySource): Promise<string[]> {
   const out: string[] = [];
@@ -11,15 +12,6 @@ async function all(source: BodySource): Promise<string[]> {
   return out;
 }
 
-async function rejects(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (error) {
-    return error;
-  }
-  assert.unreachable('expected a rejection');
-  return undefined;
-}
 
 test('isStreamBody: async iterables and web streams; not strings, arrays, bytes or plain objects', () => {
   async function* gen(): AsyncGenerator<string> {}

@@ -4,20 +4,10 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { PARSE_DONE, PARSE_ERROR, PARSE_PAUSED, RequestParser, type RequestHead } from '../../lib/parser.js';
 import { bytes, drive, driveWith, essence, LIMITS, SPLITS, type DriveOptions, type Outcome } from './parse-driver.js';
+import { requestHead } from '../helpers/fixtures.js';
 
 function head(fields: Partial<RequestHead> & { rawHeaders: string[] }): RequestHead {
-  return {
-    method: 'GET',
-    target: '/',
-    versionMajor: 1,
-    versionMinor: 1,
-    keepAlive: true,
-    contentLength: -1,
-    chunked: false,
-    expectContinue: false,
-    unknownExpectation: null,
-    ...fields,
-  };
+  return requestHead(fields.rawHeaders, fields);
 }
 
 /** Drives `input` under every split and checks they all agree; returns the whole-input outcome. */

@@ -3,6 +3,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { HttpError } from '../../lib/errors.js';
 import { emptyBody, RequestBody, type BodyOwner } from '../../lib/request-body.js';
+import { rejects } from '../helpers/fixtures.js';
 
 class Owner implements BodyOwner {
   requested = 0;
@@ -17,15 +18,6 @@ class Owner implements BodyOwner {
 
 const b = (s: string): Buffer => Buffer.from(s, 'utf8');
 
-async function rejects(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  assert.unreachable('expected a rejection');
-  return undefined;
-}
 
 test('chunks pushed before reading come out in order, then the end', async () => {
   const body = new RequestBody(null, 1024);

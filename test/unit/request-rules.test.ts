@@ -4,22 +4,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { HttpError } from '../../lib/errors.js';
 import { checkHead, type RequestHead } from '../../lib/request-rules.js';
+import { requestHead } from '../helpers/fixtures.js';
 
-function head(rawHeaders: string[], fields: Partial<RequestHead> = {}): RequestHead {
-  return {
-    method: 'GET',
-    target: '/',
-    versionMajor: 1,
-    versionMinor: 1,
-    rawHeaders,
-    keepAlive: true,
-    contentLength: -1,
-    chunked: false,
-    expectContinue: false,
-    unknownExpectation: null,
-    ...fields,
-  };
-}
+const head = requestHead;
 
 function fails(h: RequestHead, status: number, code: string): HttpError {
   const error = checkHead(h);

@@ -4,23 +4,12 @@ import * as assert from 'uvu/assert';
 import { pathOf, Request, type RequestOrigin } from '../../lib/request.js';
 import { RequestBody } from '../../lib/request-body.js';
 import type { RequestHead } from '../../lib/request-rules.js';
+import { requestHead } from '../helpers/fixtures.js';
 
 const origin: RequestOrigin = { id: 7, remoteAddress: () => '192.0.2.1', remotePort: () => 54321 };
 
 function make(target: string, rawHeaders: string[] = ['Host', 'a'], fields: Partial<RequestHead> = {}, body: RequestBody | null = null): Request {
-  const head: RequestHead = {
-    method: 'GET',
-    target,
-    versionMajor: 1,
-    versionMinor: 1,
-    rawHeaders,
-    keepAlive: true,
-    contentLength: -1,
-    chunked: false,
-    expectContinue: false,
-    unknownExpectation: null,
-    ...fields,
-  };
+  const head = requestHead(rawHeaders, { target, ...fields });
   return new Request(head, origin, 3, body);
 }
 

@@ -9,6 +9,7 @@ import { ndjson } from '../../lib/serializers/ndjson.js';
 import { schemaJson } from '../../lib/serializers/schema-json.js';
 import { checkSerializer, type Chunk, type Serializer } from '../../lib/serializers/serializer.js';
 import { text } from '../../lib/serializers/text.js';
+import { rejects } from '../helpers/fixtures.js';
 
 function whole(s: Serializer, value: unknown): Chunk {
   assert.type(s.serialize, 'function');
@@ -22,15 +23,6 @@ async function streamed(s: Serializer, value: unknown): Promise<string[]> {
   return out;
 }
 
-async function rejects(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (error) {
-    return error;
-  }
-  assert.unreachable('expected a rejection');
-  return undefined;
-}
 
 test('json: JSON.stringify, application/json', () => {
   const s = json();
