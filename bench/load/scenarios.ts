@@ -50,7 +50,7 @@ export const MODES: Record<'full' | 'quick', Mode> = {
     bigPayload: { seconds: 5, rounds: 3, warmupSeconds: 1, rate: 100, smallConnections: 16, bigConnections: 4 },
     observation: { seconds: 1, rounds: 7, warmupSeconds: 1 },
   },
-  // ~2½ minutes: a smoke run with the same structure (shorter rounds, fewer of them); indicative only.
+  // ~2 minutes: a smoke run with the same structure (shorter rounds, fewer of them); indicative only.
   quick: {
     name: 'quick',
     warmupSeconds: 1,
@@ -59,8 +59,8 @@ export const MODES: Record<'full' | 'quick', Mode> = {
     rounds: 2,
     idleConnections: 2_000,
     memoryRounds: 1,
-    microTimeMs: 120,
-    slowReader: { megabytes: 64, rateMBps: 32, sampleMs: 50, rounds: 1, settleMs: 500 },
+    microTimeMs: 100,
+    slowReader: { megabytes: 32, rateMBps: 32, sampleMs: 50, rounds: 1, settleMs: 500 },
     bigPayload: { seconds: 1, rounds: 2, warmupSeconds: 0, rate: 100, smallConnections: 16, bigConnections: 4 },
     observation: { seconds: 1, rounds: 2, warmupSeconds: 1 },
   },
