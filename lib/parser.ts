@@ -65,6 +65,9 @@ interface Pieces {
 
 const EMPTY = Buffer.alloc(0);
 
+/** llhttp's reason when the version is syntactically fine but not one it parses (only 1.0 and 1.1 pass). */
+const WELL_FORMED_UNSUPPORTED_VERSION = 'Invalid HTTP version';
+
 // One span table for all parsers: parsing is synchronous and spans are turned into strings before execute
 // returns, so no parser needs a table of its own between reads (it would cost 6 KiB per idle connection).
 let SPANS = new Int32Array(0);
@@ -485,9 +488,11 @@ export class RequestParser implements LlhttpSink {
     const reason = this.llhttp.errorReason();
     switch (code) {
       case LLHTTP.INVALID_VERSION:
-        // llhttp says "version" for a malformed request line too; only another major version is a 505.
-        return this.llhttp.versionMajor !== 1 && this.llhttp.versionMajor !== 0
-          ? new VersionNotSupportedError(reason)
+        // A well-formed HTTP-version (DIGIT "." DIGIT) that is not 1.0 or 1.1, e.g. HTTP/1.2 or HTTP/3.0: one we
+        // do not implement → 505 (RFC 9110 §15.6.6; strict llhttp cannot process 1.2 as 1.1). llhttp names that
+        // case alone "Invalid HTTP version"; a malformed version ("HTTP/1.", "HTTP/12.1", "HTTP/1.1x") is a 400.
+        return reason === WELL_FORMED_UNSUPPORTED_VERSION
+          ? new VersionNotSupportedError(`HTTP version not supported (${reason})`)
           : new BadRequestError(reason, 'H1W_INVALID_VERSION');
       case LLHTTP.PAUSED_H2_UPGRADE:
         return new VersionNotSupportedError('HTTP/2 is not supported on this port');

@@ -1,6 +1,6 @@
 // A small router, for the demo and for users who want one: "METHOD /path" keys, `:name` segments, HEAD
-// served by GET routes, 404 for unknown paths, 405 with Allow for a known path and the wrong method, and a
-// serializer per route.
+// served by GET routes, OPTIONS answered from the table (RFC 9110 §9.3.7), 404 for unknown paths, 405 with
+// Allow for a known path and the wrong method, and a serializer per route.
 import { HttpError } from './errors.js';
 import type { Handler } from './handle.js';
 import type { Request } from './request.js';
@@ -19,6 +19,17 @@ interface Route {
   segments: string[]; // ":name" for a parameter
   params: boolean; // has a parameter segment
   handler: Handler;
+}
+
+/** The methods a set of routes allows, as an Allow value: HEAD with GET, OPTIONS always, sorted. */
+function allowValue(methods: Iterable<string>): string {
+  const all = new Set<string>(['OPTIONS']);
+  for (const m of methods) {
+    if (m === '*') continue; // "any method": nothing more to list
+    all.add(m);
+    if (m === 'GET') all.add('HEAD');
+  }
+  return [...all].sort().join(', ');
 }
 
 function split(path: string): string[] {
@@ -71,6 +82,9 @@ export function router(table: RouteTable): Handler {
     }
   }
 
+  // OPTIONS * asks about the server as a whole: every method some route takes.
+  const serverAllow = allowValue([...[...exact.values()].flat(), ...patterns].map((r) => r.method));
+
   const match = (route: Route, parts: string[]): Record<string, string> | null => {
     if (route.segments.length !== parts.length) return null;
     let params: Record<string, string> | null = null;
@@ -92,6 +106,8 @@ export function router(table: RouteTable): Handler {
     if (statics !== undefined) {
       for (const route of statics) if (route.method === method || route.method === '*') return route.handler(req);
     }
+    // OPTIONS * (the only request a "*" target reaches us with) is about the server, not a path.
+    if (req.target === '*') return { status: 204, headers: { Allow: serverAllow } };
     // The slow path: parameters, HEAD served by GET, and the 404/405 decision.
     let allowed: Set<string> | null = null;
     let fallback: { route: Route; params: Record<string, string> } | null = null;
@@ -100,7 +116,6 @@ export function router(table: RouteTable): Handler {
       if (method === 'HEAD' && route.method === 'GET' && fallback === null) fallback = { route, params };
       allowed ??= new Set();
       allowed.add(route.method);
-      if (route.method === 'GET') allowed.add('HEAD');
       return false;
     };
     for (const route of statics ?? []) consider(route, {});
@@ -120,8 +135,12 @@ export function router(table: RouteTable): Handler {
       if (chosen.route.params) req.params = chosen.params;
       return chosen.route.handler(req);
     }
+    if (method === 'OPTIONS' && allowed !== null) {
+      // No OPTIONS route of its own: say what the target takes (204, no body).
+      return { status: 204, headers: { Allow: allowValue(allowed as Set<string>) } };
+    }
     if (allowed === null) throw new HttpError(404, `no route for ${req.path}`, { code: 'H1W_NOT_FOUND' });
-    const allow = [...(allowed as Set<string>)].sort().join(', ');
+    const allow = allowValue(allowed as Set<string>);
     throw new HttpError(405, `${method} is not allowed here`, { code: 'H1W_METHOD_NOT_ALLOWED', headers: { Allow: allow } });
   };
 }

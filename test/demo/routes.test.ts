@@ -209,9 +209,33 @@ test('unknown path → 404; wrong method → 405 with Allow', async () => {
   await expectExact(
     demo.port,
     'POST / HTTP/1.1\r\nHost: demo\r\nContent-Length: 2\r\n\r\nhi' + 'DELETE /orders HTTP/1.1\r\nHost: demo\r\n\r\n',
-    json('405 Method Not Allowed', '{"error":{"status":405,"code":"H1W_METHOD_NOT_ALLOWED","message":"POST is not allowed here"}}', 'Allow: GET, HEAD\r\n') +
-      json('405 Method Not Allowed', '{"error":{"status":405,"code":"H1W_METHOD_NOT_ALLOWED","message":"DELETE is not allowed here"}}', 'Allow: GET, HEAD\r\n'),
+    json('405 Method Not Allowed', '{"error":{"status":405,"code":"H1W_METHOD_NOT_ALLOWED","message":"POST is not allowed here"}}', 'Allow: GET, HEAD, OPTIONS\r\n') +
+      json('405 Method Not Allowed', '{"error":{"status":405,"code":"H1W_METHOD_NOT_ALLOWED","message":"DELETE is not allowed here"}}', 'Allow: GET, HEAD, OPTIONS\r\n'),
     { closes: false, responses: 2 },
+  );
+});
+
+test('OPTIONS: 204 with the path\'s Allow, OPTIONS * with every method the demo takes (RFC 9110 §9.3.7)', async () => {
+  const noContent = (allow: string): string => `HTTP/1.1 204 No Content\r\nAllow: ${allow}\r\nDate: ${DATE}\r\n${KEEP}\r\n`;
+  await expectExact(
+    demo.port,
+    'OPTIONS * HTTP/1.1\r\nHost: demo\r\n\r\nOPTIONS /orders?rows=3 HTTP/1.1\r\nHost: demo\r\n\r\n',
+    noContent('GET, HEAD, OPTIONS') + noContent('GET, HEAD, OPTIONS'),
+    { closes: false, responses: 2 },
+  );
+  await expectExact(demo.port, 'OPTIONS /nope HTTP/1.1\r\nHost: demo\r\n\r\n', json('404 Not Found', '{"error":{"status":404,"code":"H1W_NOT_FOUND","message":"no route for /nope"}}'), {
+    closes: false,
+  });
+});
+
+test('a well-formed HTTP/1.x version other than 1.0 and 1.1 gets 505 (not 400), then the close', async () => {
+  const body = '{"error":{"status":505,"code":"H1W_VERSION_NOT_SUPPORTED","message":"HTTP version not supported (Invalid HTTP version)"}}';
+  await expectExact(
+    demo.port,
+    `${get('/')}GET / HTTP/1.2\r\nHost: demo\r\n\r\n`,
+    json('200 OK', '{"hello":"world"}') +
+      `HTTP/1.1 505 HTTP Version Not Supported\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nDate: ${DATE}\r\n${CLOSE}\r\n${body}`,
+    { closes: true, responses: 2 },
   );
 });
 

@@ -1,4 +1,5 @@
-// The router: METHOD /path keys, :params, HEAD via GET, 404, 405 with Allow, per-route serializers.
+// The router: METHOD /path keys, :params, HEAD via GET, OPTIONS from the table, 404, 405 with Allow, per-route
+// serializers.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { HttpError } from '../../lib/errors.js';
@@ -87,16 +88,28 @@ test('404 for an unknown path', () => {
   fails(() => handle(req('GET', '/a/1/b')), 404);
 });
 
-test('405 with Allow listing the path\'s methods (HEAD with GET), sorted (RFC 9110 §15.5.6)', () => {
+test('405 with Allow listing the path\'s methods (HEAD with GET, OPTIONS always), sorted (RFC 9110 §15.5.6)', () => {
   const e = fails(() => handle(req('PUT', '/items')), 405);
   assert.is(e.code, 'H1W_METHOD_NOT_ALLOWED');
-  assert.equal(e.headers, { Allow: 'GET, HEAD, POST' });
+  assert.equal(e.headers, { Allow: 'GET, HEAD, OPTIONS, POST' });
   assert.is(e.closesConnection, false);
   const e2 = fails(() => handle(req('POST', '/items/3')), 405);
-  assert.equal(e2.headers, { Allow: 'DELETE, GET, HEAD' });
+  assert.equal(e2.headers, { Allow: 'DELETE, GET, HEAD, OPTIONS' });
   const onlyPost = router({ 'POST /p': () => 1 });
-  assert.equal(fails(() => onlyPost(req('GET', '/p')), 405).headers, { Allow: 'POST' });
-  assert.equal(fails(() => onlyPost(req('HEAD', '/p')), 405).headers, { Allow: 'POST' });
+  assert.equal(fails(() => onlyPost(req('GET', '/p')), 405).headers, { Allow: 'OPTIONS, POST' });
+  assert.equal(fails(() => onlyPost(req('HEAD', '/p')), 405).headers, { Allow: 'OPTIONS, POST' });
+});
+
+test('OPTIONS: 204 with the path\'s Allow; OPTIONS * with every method the table takes; a route of its own wins', () => {
+  assert.equal(handle(req('OPTIONS', '/items')), { status: 204, headers: { Allow: 'GET, HEAD, OPTIONS, POST' } });
+  assert.equal(handle(req('OPTIONS', '/items/9')), { status: 204, headers: { Allow: 'DELETE, GET, HEAD, OPTIONS' } });
+  assert.equal(handle(req('OPTIONS', '/')), { status: 204, headers: { Allow: 'GET, HEAD, OPTIONS' } });
+  fails(() => handle(req('OPTIONS', '/nowhere')), 404);
+  // The "any method" route in the table adds nothing to list; the others do.
+  assert.equal(handle(req('OPTIONS', '*')), { status: 204, headers: { Allow: 'DELETE, GET, HEAD, OPTIONS, POST, PUT' } });
+  const own = router({ 'GET /x': () => 'x', 'OPTIONS /x': () => 'mine', 'GET /:p': () => 'p' });
+  assert.is(own(req('OPTIONS', '/x')), 'mine');
+  assert.equal(own(req('OPTIONS', '*')), { status: 204, headers: { Allow: 'GET, HEAD, OPTIONS' } });
 });
 
 test('a route without parameters wins over one with them, whatever their order; among patterns the first wins', () => {
