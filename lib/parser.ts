@@ -490,9 +490,10 @@ export class RequestParser implements LlhttpSink {
       case LLHTTP.INVALID_VERSION:
         // A well-formed HTTP-version (DIGIT "." DIGIT) that is not 1.0 or 1.1, e.g. HTTP/1.2 or HTTP/3.0: one we
         // do not implement → 505 (RFC 9110 §15.6.6; strict llhttp cannot process 1.2 as 1.1). llhttp names that
-        // case alone "Invalid HTTP version"; a malformed version ("HTTP/1.", "HTTP/12.1", "HTTP/1.1x") is a 400.
+        // case alone "Invalid HTTP version" (its digits were just read, so the version fields are this request's);
+        // a malformed version ("HTTP/1.", "HTTP/12.1", "HTTP/1.1x") is a 400.
         return reason === WELL_FORMED_UNSUPPORTED_VERSION
-          ? new VersionNotSupportedError(`HTTP version not supported (${reason})`)
+          ? new VersionNotSupportedError(`HTTP/${this.llhttp.versionMajor}.${this.llhttp.versionMinor} is not supported`)
           : new BadRequestError(reason, 'H1W_INVALID_VERSION');
       case LLHTTP.PAUSED_H2_UPGRADE:
         return new VersionNotSupportedError('HTTP/2 is not supported on this port');

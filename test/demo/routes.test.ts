@@ -229,7 +229,7 @@ test('OPTIONS: 204 with the path\'s Allow, OPTIONS * with every method the demo 
 });
 
 test('a well-formed HTTP/1.x version other than 1.0 and 1.1 gets 505 (not 400), then the close', async () => {
-  const body = '{"error":{"status":505,"code":"H1W_VERSION_NOT_SUPPORTED","message":"HTTP version not supported (Invalid HTTP version)"}}';
+  const body = '{"error":{"status":505,"code":"H1W_VERSION_NOT_SUPPORTED","message":"HTTP/1.2 is not supported"}}';
   await expectExact(
     demo.port,
     `${get('/')}GET / HTTP/1.2\r\nHost: demo\r\n\r\n`,

@@ -585,7 +585,10 @@ test('505: HTTP major versions other than 1', () => {
 test('505: a well-formed minor version other than 0 and 1 (HTTP/1.2), which strict llhttp cannot read as 1.1', () => {
   // RFC 9112 §2.3 says HTTP/1.2 SHOULD be processed as HTTP/1.1; without llhttp's lenient flag we refuse the
   // version (505), never the syntax (400): a client from the future learns what the server speaks.
-  for (const version of ['HTTP/1.2', 'HTTP/1.9', 'HTTP/0.8']) expectError(`GET / ${version}\r\n${H}\r\n`, 505, 'H1W_VERSION_NOT_SUPPORTED');
+  for (const version of ['HTTP/1.2', 'HTTP/1.9', 'HTTP/0.8']) {
+    const out = expectError(`GET / ${version}\r\n${H}\r\n`, 505, 'H1W_VERSION_NOT_SUPPORTED');
+    assert.is(out.error?.message, `${version} is not supported`);
+  }
   // Also as the second request on a connection (llhttp's version fields then hold the first one's).
   const out = drive(`GET / HTTP/1.1\r\n${H}\r\nGET / HTTP/1.2\r\n${H}\r\n`);
   assert.is(out.messages.length, 1);
