@@ -44,7 +44,7 @@ export function jsonArray(options: JsonArrayOptions = {}): Serializer {
       let slice = '[';
       let index = 0;
       if (isAsyncIterable(value)) {
-        // An async source sets its own pace: each element goes out when the slice is full or the source waits.
+        // An async source sets its own pace: its awaits give the event loop its turns, so no extra yield here.
         for await (const element of value) {
           slice += index === 0 ? text(element, index) : `,${text(element, index)}`;
           index++;

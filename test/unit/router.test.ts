@@ -86,6 +86,7 @@ test('404 for an unknown path', () => {
   assert.is(e.code, 'H1W_NOT_FOUND');
   fails(() => handle(req('GET', '/items/1/extra')), 404);
   fails(() => handle(req('GET', '/a/1/b')), 404);
+  fails(() => handle(req('GET', '/a/1/c/2')), 404); // right length, a fixed segment differs
 });
 
 test('405 with Allow listing the path\'s methods (HEAD with GET, OPTIONS always), sorted (RFC 9110 §15.5.6)', () => {

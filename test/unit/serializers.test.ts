@@ -153,6 +153,28 @@ test('jsonArray: the same JSON as JSON.stringify, in slices', async () => {
   assert.is((await streamed(jsonArray(), [1, undefined, 'a'])).join(''), JSON.stringify([1, undefined, 'a']));
 });
 
+test('jsonArray: an async source (rows made as they are asked for) gives the same JSON, in slices', async () => {
+  const rows = Array.from({ length: 40 }, (_, i) => ({ i, s: 'y'.repeat(i) }));
+  let made = 0;
+  async function* source(): AsyncGenerator<unknown> {
+    for (const row of rows) {
+      await new Promise((r) => setImmediate(r)); // a database driver's turn
+      made++;
+      yield row;
+    }
+  }
+  const chunks: string[] = [];
+  const iterator = (jsonArray({ sliceBytes: 100 }).stream as (v: unknown) => AsyncIterable<Chunk>)(source())[Symbol.asyncIterator]();
+  const first = await iterator.next();
+  chunks.push(first.value as string);
+  assert.ok(made < rows.length, 'the first slice leaves before the source is drained');
+  for (let r = await iterator.next(); r.done !== true; r = await iterator.next()) chunks.push(r.value as string);
+  assert.is(chunks.join(''), JSON.stringify(rows));
+  assert.ok(chunks.length > 5, 'sliced');
+  async function* none(): AsyncGenerator<unknown> {}
+  assert.equal(await streamed(jsonArray(), none()), ['[]']);
+});
+
 test('jsonArray: an item serializer; non-arrays and unserializable items fail', async () => {
   const item = schemaJson({ type: 'object', properties: { id: { type: 'integer' } } });
   assert.is((await streamed(jsonArray({ item }), [{ id: 1, x: 2 }])).join(''), '[{"id":1}]');
