@@ -2,9 +2,11 @@
 // and sizes where they are not.
 import { createHash, randomBytes } from 'node:crypto';
 import http from 'node:http';
+import net from 'node:net';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CLOSE, DATE, everyVariant, expectExact, KEEP, talk } from '../helpers/exact.js';
+import { waitFor } from '../helpers/process.js';
 import { header } from '../helpers/responses.js';
 import { startDemo, type Running } from '../helpers/server.js';
 
@@ -237,6 +239,29 @@ test('a well-formed HTTP/1.x version other than 1.0 and 1.1 gets 505 (not 400), 
       `HTTP/1.1 505 HTTP Version Not Supported\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nDate: ${DATE}\r\n${CLOSE}\r\n${body}`,
     { closes: true, responses: 2 },
   );
+});
+
+test('/echo streaming back a chunked upload that turns malformed midway: the response is cut off, never completed', async () => {
+  const socket = net.connect(demo.port, '127.0.0.1');
+  let got = Buffer.alloc(0);
+  let reset = false;
+  socket.on('data', (d: Buffer) => (got = Buffer.concat([got, d])));
+  socket.on('error', () => (reset = true));
+  const closed = new Promise((r) => socket.on('close', r));
+  await new Promise((r) => socket.once('connect', r));
+  const size = 32 * 1024;
+  socket.write('POST /echo HTTP/1.1\r\nHost: demo\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n');
+  for (let i = 0; i < 4; i++) socket.write(`${size.toString(16)}\r\n${'e'.repeat(size)}\r\n`);
+  // Past the high-water mark the echo streams back while the upload goes on: wait until it has begun.
+  assert.ok(await waitFor(() => got.includes('\r\n\r\n'), 3000), 'the response began before the upload ended');
+  socket.write('zz\r\n'); // not a chunk size: the request is malformed after its answer began
+  await closed;
+  const text = got.toString('latin1');
+  assert.ok(text.startsWith('HTTP/1.1 200 OK\r\n'), text.slice(0, 80));
+  assert.match(text.slice(0, text.indexOf('\r\n\r\n')), /\r\nTransfer-Encoding: chunked/);
+  assert.not.ok(text.endsWith('0\r\n\r\n'), 'the last chunk never comes: the client cannot mistake it for a whole echo');
+  assert.not.ok(text.includes('HTTP/1.1 400'), 'no 400 spliced into a response already under way');
+  assert.ok(reset || socket.destroyed, 'the connection ended');
 });
 
 test('/stats: the server counters as JSON', async () => {
