@@ -413,7 +413,12 @@ export class Connection implements ParserEvents, WriteSink, QueueOwner, Exchange
       if (!this.requestLink.linked) this.startMessage();
       if (parser.inBody) this.headersLink.unlink();
     }
-    if (this.reading?.body?.full === true) this.pause(PAUSE_BODY);
+    if (this.reading?.body?.full === true) {
+      this.pause(PAUSE_BODY);
+      // Its body passed the high-water mark unread: a response that was waiting for the request may go now
+      // (see releasable), or a handler that answers without reading would wait for a body we stopped reading.
+      this.queue.pump();
+    }
   }
 
   private startMessage(): void {

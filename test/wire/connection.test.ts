@@ -153,6 +153,39 @@ test('a malformed chunked body replaces the 200 its handler already returned wit
   });
 });
 
+test('a large body its handler never reads: answered once past the high-water mark, with Connection: close, then FIN', async () => {
+  // More is still to come than the server will read and drop (maxDiscardSize), so it says close and ends.
+  const conv = await Conversation.open(app.port);
+  try {
+    const total = 900_000;
+    await conv.write(`POST /ignore-body HTTP/1.1\r\nHost: h\r\nContent-Length: ${total}\r\n\r\n`);
+    await conv.write(Buffer.alloc(200_000, 'b')); // past the 64 KiB high-water mark; 700,000 bytes still to come
+    const got = await conv.until((t) => t.endsWith('did not read it'), 3000, 'the answer');
+    assert.is(normalize(got), text('did not read it', true));
+    assert.ok(await conv.waitClose(3000), 'the server ends the connection');
+    assert.ok(conv.fin, 'with a FIN');
+  } finally {
+    conv.destroy();
+  }
+});
+
+test('a body its handler never reads, past the high-water mark but within maxDiscardSize: answered, the rest dropped, kept', async () => {
+  const conv = await Conversation.open(app.port);
+  try {
+    await conv.write('POST /ignore-body HTTP/1.1\r\nHost: h\r\nContent-Length: 150000\r\n\r\n');
+    await conv.write(Buffer.alloc(100_000, 'b'));
+    const got = await conv.until((t) => t.endsWith('did not read it'), 3000, 'the answer before the body is complete');
+    assert.is(normalize(got), text('did not read it'));
+    // The rest of the body is read and dropped; the next request on the connection is answered.
+    await conv.write(Buffer.alloc(50_000, 'b'));
+    await conv.write('GET /id?id=next HTTP/1.1\r\nHost: h\r\n\r\n');
+    const both = await conv.until((t) => t.endsWith('next'), 3000, 'the next answer');
+    assert.is(normalize(both), text('did not read it') + text('next'));
+  } finally {
+    conv.destroy();
+  }
+});
+
 test('a client FIN means it is gone (default): nothing in flight is answered, the server ends too', async () => {
   const conv = await Conversation.open(app.port);
   try {
