@@ -151,4 +151,34 @@ test('maxBodySize with a chunked body: 413 once the chunks pass the limit, then 
   );
 });
 
+test('maxBodySize as a function: a limit per request, by Content-Length or as the chunks pass it; a throwing one refuses', async () => {
+  const reported: unknown[] = [];
+  const perPath = await start(handler, {
+    maxBodySize: (req) => {
+      if (req.path === '/broken-limit') throw new Error('limit lookup failed');
+      return req.query.get('max') === null ? 1000 : Number(req.query.get('max'));
+    },
+    hooks: { onError: (event) => reported.push(event.error) },
+  });
+  try {
+    const tooLarge = (n: number): string =>
+      jsonError('413 Content Too Large', `{"error":{"status":413,"code":"H1W_BODY_TOO_LARGE","message":"request body larger than ${n} bytes"}}`, true);
+    const read10 = `HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 7\r\nDate: ${DATE}\r\n${KEEP}\r\nread 10`;
+    // The same 10 bytes: within the default 1000, over a limit of 4 for this request.
+    await expectExact(perPath.port, 'POST /read HTTP/1.1\r\nHost: h\r\nContent-Length: 10\r\n\r\nhelloworld', read10, { closes: false });
+    await expectExact(perPath.port, 'POST /read?max=4 HTTP/1.1\r\nHost: h\r\nContent-Length: 10\r\n\r\nhelloworld', tooLarge(4), { closes: true });
+    await expectExact(
+      perPath.port,
+      'POST /read?max=7 HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n5\r\nworld\r\n0\r\n\r\n',
+      tooLarge(7),
+      { closes: true },
+    );
+    // A limit function that throws: reported, and the body refused (limit 0) rather than read without a bound.
+    await expectExact(perPath.port, 'POST /broken-limit HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\n\r\nx', tooLarge(0), { closes: true });
+    assert.ok(reported.some((e) => e instanceof Error && e.message === 'limit lookup failed'), 'the thrown error reached onError');
+  } finally {
+    await perPath.close();
+  }
+});
+
 test.run();
