@@ -76,3 +76,32 @@ export function toBodySource(value: unknown): BodySource {
     },
   };
 }
+
+/**
+ * A whole body (already in memory) handed out in slices of about `sliceBytes`, so that a large one leaves as
+ * the socket drains, like a stream: what is buffered stays near the high-water mark, a slow reader's progress
+ * shows slice by slice (the write-stall deadline sees it), and a string is never encoded to bytes whole.
+ * Strings are cut between UTF-16 code units, never inside a surrogate pair.
+ */
+export function sliceSource(body: Chunk, sliceBytes: number): BodySource {
+  let at = 0;
+  return {
+    next() {
+      if (at >= body.length) return Promise.resolve(null);
+      let end = Math.min(at + sliceBytes, body.length);
+      if (typeof body === 'string') {
+        const last = body.charCodeAt(end - 1);
+        if (end < body.length && last >= 0xd800 && last <= 0xdbff) end--; // keep the pair together
+        const slice = body.slice(at, end);
+        at = end;
+        return Promise.resolve(slice);
+      }
+      const slice = body.subarray(at, end);
+      at = end;
+      return Promise.resolve(slice);
+    },
+    cancel() {
+      at = body.length;
+    },
+  };
+}

@@ -211,15 +211,22 @@ export class Connection implements ParserEvents, WriteSink, QueueOwner, Exchange
     this.abandon(new Error(`connection closing (${this.reason})`));
     const socket = this.socket;
     if (socket !== null) {
-      socket.end();
+      // The linger starts when our FIN actually leaves, after every queued byte: a large response to a slow
+      // reader takes as long as it takes (a reader that stops is the write-stall deadline's business).
+      socket.end(() => this.lingerFrom(socket));
       // Keep reading so that unread input does not turn the close into a reset.
       if (this.paused !== 0) {
         this.paused = 0;
         socket.resume();
       }
     }
-    this.host.lingerDeadlines.arm((this.lingerLink ??= new Link<Connection>(this)), now());
     this.setState(ST_CLOSING);
+  }
+
+  /** Our FIN has left on `socket`: give the client closeLinger to close its side, then let go. */
+  private lingerFrom(socket: Socket): void {
+    if (this.socket !== socket || this.closed) return; // a late callback (this object may serve a new socket now)
+    this.host.lingerDeadlines.arm((this.lingerLink ??= new Link<Connection>(this)), now());
   }
 
   /** Closes at once (RST if data is unread): for failures and expired deadlines. */

@@ -10,6 +10,7 @@
 //   high-water mark plus one chunk.
 //
 // The queue never sees a socket: it writes to a WriteSink, which the connection implements.
+import { sliceSource } from './body-source.js';
 import { CHUNK_TAIL, chunkHead, chunkOf, lastChunk } from './chunked.js';
 import { StreamAbortedError } from './errors.js';
 import { CONTINUE_DUE, CONTINUE_SENT, EX_DONE, EX_READY, EX_SENDING, type Exchange } from './exchange.js';
@@ -114,6 +115,13 @@ export class WriteQueue {
         break; // the stream pumps again when it ends
       }
       const body = res.whole;
+      if (sendsBody && body !== null && res.byteLength > this.highWaterMark) {
+        // A large whole body leaves in slices as the socket drains, through the stream path (see sliceSource).
+        res.source = sliceSource(body, this.highWaterMark);
+        ex.state = EX_SENDING;
+        void this.pull(ex);
+        break;
+      }
       if (sendsBody && body !== null && typeof body === 'string' && (res.byteLength === body.length || !res.headers.latin1)) {
         // The common case: head and body as one string, one write. An ASCII body (its UTF-8 length is its
         // length) goes as latin1, which Node writes several times faster than UTF-8 for the same bytes.

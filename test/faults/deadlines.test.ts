@@ -124,4 +124,98 @@ test('every close is counted by its reason', async () => {
   assert.ok(closes['request-timeout'] >= 1, JSON.stringify(closes));
 });
 
+// ---- the write-stall deadline and the linger after our FIN ---------------------------------------------------
+
+const WRITE = 500;
+const LINGER = 300;
+const BIG = 8 * 1024 * 1024; // far more than loopback socket buffers take from a client that does not read
+
+async function stallServer(): Promise<Running> {
+  return start(() => ({ status: 200, headers: { 'Content-Type': 'application/octet-stream' }, body: Buffer.alloc(BIG, 's') }), {
+    writeTimeout: WRITE,
+    closeLinger: LINGER,
+    headersTimeout: 10_000,
+  });
+}
+
+test('a client that stops reading mid-response is destroyed after writeTimeout + a sweep (write-stalled)', async () => {
+  const server = await stallServer();
+  const socket = net.connect(server.port, '127.0.0.1');
+  try {
+    let received = 0;
+    let lastData = 0;
+    socket.on('data', (chunk: Buffer) => {
+      received += chunk.length;
+      lastData = performance.now();
+      socket.pause(); // read one chunk, then nothing more (a paused socket does not see the reset either)
+    });
+    socket.on('error', () => {});
+    socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    assert.ok(await waitFor(() => lastData > 0, 3000), 'the response began');
+    const released = await waitFor(() => server.server.stats().open === 0, WRITE + server.server.sweepPeriod + SLACK + 500, 5);
+    const ms = performance.now() - lastData; // the server blocked at about the moment we stopped reading
+    assert.ok(released, `still open ${ms} ms after the reader stopped`);
+    assert.ok(received < BIG, `read ${received} bytes`);
+    assert.ok(ms >= WRITE - 50, `destroyed ${ms} ms after the reader stopped`);
+    assert.ok(ms <= WRITE + server.server.sweepPeriod + SLACK + 200, `destroyed ${ms} ms after the reader stopped`);
+    assert.is(server.server.stats().closes['write-stalled'], 1);
+  } finally {
+    socket.destroy();
+    await server.close();
+  }
+});
+
+test('a reader slower than one writeTimeout per body, but steady, is not write-stalled: it gets the whole body', async () => {
+  // 16 MiB at about 6 MiB/s takes well over the 1 s writeTimeout. The body leaves in slices as the socket
+  // drains, so the reader's progress shows; one 16 MiB write would show none until its last byte.
+  const size = 16 * 1024 * 1024;
+  const server = await start(() => ({ status: 200, headers: { 'Content-Type': 'application/octet-stream' }, body: 'w'.repeat(size) }), {
+    writeTimeout: 1000,
+    headersTimeout: 10_000,
+  });
+  try {
+    const t0 = performance.now();
+    const received = await new Promise<number>((resolve) => {
+      const socket = net.connect(server.port, '127.0.0.1');
+      let total = 0;
+      socket.on('data', (chunk: Buffer) => {
+        total += chunk.length;
+        socket.pause();
+      });
+      const pace = setInterval(() => socket.resume(), 10); // one read (at most 64 KiB) every 10 ms
+      socket.on('error', () => {});
+      socket.on('close', () => {
+        clearInterval(pace);
+        resolve(total);
+      });
+      socket.write('GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    });
+    const ms = performance.now() - t0;
+    assert.ok(received > size, `received ${received} bytes in ${ms.toFixed(0)} ms: the whole body and its head`);
+    assert.ok(ms > 1000, `took ${ms.toFixed(0)} ms: longer than writeTimeout, or the test proves nothing`);
+    assert.is(server.server.stats().closes['write-stalled'], 0);
+  } finally {
+    await server.close();
+  }
+});
+
+test('after our FIN, a client that never closes its side is let go after closeLinger + a sweep', async () => {
+  const server = await stallServer();
+  try {
+    const socket = net.connect({ port: server.port, host: '127.0.0.1', allowHalfOpen: true });
+    socket.on('error', () => {});
+    let finAt = 0;
+    socket.on('end', () => (finAt = performance.now()));
+    socket.on('data', () => {}); // read the response (and so receive the FIN)
+    socket.write('GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    assert.ok(await waitFor(() => finAt > 0, 5000), 'the server ended its side');
+    assert.ok(await waitFor(() => server.server.stats().open === 0, LINGER + server.server.sweepPeriod + SLACK + 200), 'released');
+    const ms = performance.now() - finAt;
+    assert.ok(ms >= LINGER - 50, `released ${ms} ms after the FIN`);
+    socket.destroy();
+  } finally {
+    await server.close();
+  }
+});
+
 test.run();

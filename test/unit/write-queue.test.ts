@@ -400,14 +400,39 @@ test('the high-water mark cuts a batch: a response is not added once pending byt
   assert.is(owner.done.length, 5);
 });
 
-test('a response larger than the high-water mark still goes out, alone', () => {
-  const { sink, queue } = setup(100);
-  queue.beginBatch();
-  for (let i = 0; i < 3; i++) queue.enqueue(exchange(reply(200, 'z'.repeat(150))));
+test('a whole body larger than the high-water mark leaves in slices of at most the mark, in order, the same bytes', async () => {
+  const { sink, owner, queue } = setup(100);
+  for (let i = 0; i < 3; i++) queue.enqueue(exchange(reply(200, String(i).repeat(250))));
   queue.pump();
-  queue.endBatch();
-  assert.is(sink.writes.length, 3);
-  assert.is(sink.text().split('HTTP/1.1 200 OK').length - 1, 3);
+  await until(() => owner.done.length === 3, 'all three responses');
+  assert.is(sink.text(), [0, 1, 2].map((i) => textHead('200 OK', 250) + String(i).repeat(250)).join(''));
+  const bodyBytes = sink.writes.map((w) => {
+    const text = typeof w.data === 'string' ? w.data : Buffer.from(w.data).toString('latin1');
+    const head = text.indexOf('\r\n\r\n');
+    return head < 0 ? text.length : text.length - head - 4;
+  });
+  assert.ok(bodyBytes.every((n) => n <= 100), `body bytes per write: ${bodyBytes.join(', ')}`);
+  assert.ok(sink.writes.length >= 9, 'three slices each');
+});
+
+test('a sliced whole body waits for the drain between slices, and never splits a surrogate pair', async () => {
+  const { sink, owner, queue } = setup(100);
+  const body = `${'a'.repeat(99)}😀${'b'.repeat(150)}`; // the pair sits across the first slice boundary
+  const bytes = Buffer.byteLength(body);
+  sink.full = true;
+  queue.enqueue(exchange(reply(200, body)));
+  queue.pump();
+  await until(() => owner.blockedCount === 1, 'blocked');
+  const before = sink.writes.length;
+  for (let i = 0; i < 5; i++) await tick();
+  assert.is(sink.writes.length, before, 'nothing more while the sink is full');
+  sink.full = false;
+  queue.onDrain();
+  await until(() => owner.done.length === 1, 'done');
+  assert.is(sink.bytes().toString('utf8'), textHead('200 OK', bytes) + body);
+  for (const w of sink.writes) {
+    if (typeof w.data === 'string') assert.not.ok(/[\ud800-\udbff]$/.test(w.data), 'no write ends inside a pair');
+  }
 });
 
 test('the high-water mark counts what the sink still buffers', () => {
