@@ -118,14 +118,21 @@ export function checkHead(head: RequestHead): HttpError | null {
   return null;
 }
 
+// absolute-form: scheme "://" authority, then the path, query or nothing.
+const ABSOLUTE_FORM = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/([^/?#]*)(?:[/?#]|$)/;
+
 /** RFC 9112 §3.2: origin-form for most methods, absolute-form for any, `*` only for OPTIONS. */
 function checkTarget(method: string, target: string): HttpError | null {
   if (method === 'CONNECT') return new NotImplementedError('CONNECT is not supported', 'H1W_CONNECT_UNSUPPORTED');
   const first = target.charCodeAt(0);
   if (first === 0x2f /* / */) return null;
   if (target === '*') return method === 'OPTIONS' ? null : new BadRequestError('"*" is a target for OPTIONS only', 'H1W_BAD_TARGET');
-  if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*/.test(target)) return null;
-  return new BadRequestError('invalid request target', 'H1W_BAD_TARGET');
+  const absolute = ABSOLUTE_FORM.exec(target);
+  if (absolute === null) return new BadRequestError('invalid request target', 'H1W_BAD_TARGET');
+  // The authority is a host as in Host: no userinfo (RFC 9110 §4.2.4: an error, a phishing tool), not empty.
+  const authority = absolute[1] as string;
+  if (authority === '' || !isValidHost(authority)) return new BadRequestError('invalid authority in the request target', 'H1W_BAD_TARGET');
+  return null;
 }
 
 /** llhttp already refuses a Transfer-Encoding whose last coding is not chunked. We refuse the rest: chunked

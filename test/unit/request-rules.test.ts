@@ -98,6 +98,8 @@ test('targets: origin-form and absolute-form for any method, "*" only for OPTION
     passes(head(['Host', 'a'], { method, target: 'http://a/b' }));
     passes(head(['Host', 'a'], { method, target: 'https://a:8443' }));
     passes(head(['Host', 'a'], { method, target: 'coap+tcp://x/y' }));
+    passes(head(['Host', 'a'], { method, target: 'HTTP://A.example:80?q' }));
+    passes(head(['Host', 'a'], { method, target: 'http://[::1]:8080/p' }));
   }
   passes(head(['Host', 'a'], { method: 'OPTIONS', target: '*' }));
   for (const method of ['GET', 'HEAD', 'POST', 'PUT', 'TRACE']) {
@@ -105,8 +107,8 @@ test('targets: origin-form and absolute-form for any method, "*" only for OPTION
   }
 });
 
-test('targets: anything else is refused', () => {
-  for (const target of ['a/b', 'example.com:80', '1http://a/', '://a', 'http:/a', '**', '*/', '']) {
+test('targets: anything else is refused, an absolute-form with userinfo or no host too (RFC 9110 §4.2.4)', () => {
+  for (const target of ['a/b', 'example.com:80', '1http://a/', '://a', 'http:/a', '**', '*/', '', 'http:///x', 'http://user@a/', 'http://u:p@a:80/x', 'http://a b/', 'http://a:8x/']) {
     fails(head(['Host', 'a'], { target }), 400, 'H1W_BAD_TARGET');
   }
 });
