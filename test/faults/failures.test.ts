@@ -22,7 +22,7 @@ import { schemaJson } from '../../lib/serializers/schema-json.js';
 import type { Serializer } from '../../lib/serializers/serializer.js';
 import type { CloseEvent, ErrorEvent, HandleEvent } from '../../lib/stages.js';
 import { talk, type TalkResult } from '../helpers/exact.js';
-import { ProcessWatch, settledTo, snapshot, TimerWatch, type Snapshot } from '../helpers/leaks.js';
+import { ProcessWatch, settledTo, TimerWatch, warmThenWatch, type Snapshot } from '../helpers/leaks.js';
 import { sleep, waitFor } from '../helpers/process.js';
 import { start, type Running } from '../helpers/server.js';
 
@@ -177,12 +177,7 @@ test.before(async () => {
     },
   });
   running.server.net.on('connection', (socket: net.Socket) => serverSockets.push(socket));
-  await talk(running.port, 'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', { untilClose: true });
-  await waitFor(() => running.server.stats().open === 0, 2000);
-  await sleep(1100); // the Date cache timer (at most a second)
-  watch = new ProcessWatch();
-  baseline = snapshot();
-  timers = new TimerWatch();
+  ({ watch, baseline, timers } = await warmThenWatch(running.port, () => running.server.stats().open));
 });
 
 test.after(async () => {

@@ -20,7 +20,7 @@ import { jsonArray } from '../../lib/serializers/json-array.js';
 import { ndjson } from '../../lib/serializers/ndjson.js';
 import type { CloseEvent, ErrorEvent } from '../../lib/stages.js';
 import { talk } from '../helpers/exact.js';
-import { ProcessWatch, settledTo, snapshot, TimerWatch, type Snapshot } from '../helpers/leaks.js';
+import { ProcessWatch, settledTo, TimerWatch, warmThenWatch, type Snapshot } from '../helpers/leaks.js';
 import { sleep, waitFor } from '../helpers/process.js';
 import { start, type Running } from '../helpers/server.js';
 
@@ -264,14 +264,8 @@ test.before(async () => {
     },
   });
   running.server.net.on('connection', (socket: net.Socket) => serverSockets.push(socket));
-  // Warm up (wasm compiled, Date cache, lazily made objects), then measure from here.
-  await talk(running.port, 'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', { untilClose: true });
-  await waitFor(() => running.server.stats().open === 0, 2000);
+  ({ watch, baseline, timers } = await warmThenWatch(running.port, () => running.server.stats().open));
   serverSockets.length = 0;
-  await sleep(1100); // the Date cache timer (at most a second)
-  watch = new ProcessWatch();
-  baseline = snapshot();
-  timers = new TimerWatch();
 });
 
 test.after(async () => {

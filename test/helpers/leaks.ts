@@ -3,6 +3,7 @@
 // point (unref'd ones too, which getActiveResourcesInfo does not list), process-level listeners, and
 // warnings such as MaxListenersExceededWarning (an EventEmitter or AbortSignal collecting listeners).
 import { createHook, type AsyncHook } from 'node:async_hooks';
+import { talk } from './exact.js';
 import { openFds, waitFor } from './process.js';
 
 /** Requests in flight for a moment (a write, a close, a connect): not something that can be left behind. */
@@ -138,4 +139,22 @@ export async function settledTo(before: Snapshot, timeoutMs: number, timers?: Ti
     return problems.length === 0;
   }, timeoutMs, 25);
   return problems;
+}
+
+/** What a fault test compares against: a snapshot taken after a warm-up, and the watches started with it. */
+export interface Watching {
+  baseline: Snapshot;
+  timers: TimerWatch;
+  watch: ProcessWatch;
+}
+
+/**
+ * Warms the server up with one request on a connection it closes (WebAssembly compiled, the Date cache timer
+ * started and expired, lazily made objects made), then starts watching for leaks from that point.
+ */
+export async function warmThenWatch(port: number, openConnections: () => number): Promise<Watching> {
+  await talk(port, 'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', { untilClose: true });
+  await waitFor(() => openConnections() === 0, 2000);
+  await new Promise((r) => setTimeout(r, 1100)); // the Date cache timer (at most a second)
+  return { watch: new ProcessWatch(), baseline: snapshot(), timers: new TimerWatch() };
 }
