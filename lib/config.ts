@@ -1,5 +1,6 @@
 // Server options, their defaults (limits.ts), and the resolved configuration the stages read.
 import type { Writable } from 'node:stream';
+import { monotonicClock, type Clock } from './clock.js';
 import { connectionLines, type ConnectionLines } from './frame.js';
 import * as limits from './limits.js';
 import type { ParserLimits } from './parser.js';
@@ -59,6 +60,8 @@ export interface ServerOptions {
   serverTiming?: boolean;
   /** Measure per-request timings (`req.timings`) even with no hook, trace or Server-Timing. */
   timings?: boolean;
+  /** The monotonic millisecond clock deadlines and timings read (default performance.now). For tests. */
+  clock?: Clock;
 }
 
 export interface ServerConfig {
@@ -81,6 +84,7 @@ export interface ServerConfig {
   readonly serverTiming: boolean;
   readonly serialize: SerializeContext;
   readonly lines: ConnectionLines;
+  readonly clock: Clock;
 }
 
 function count(name: string, value: number | undefined, fallback: number, min = 0): number {
@@ -123,5 +127,12 @@ export function resolveConfig(options: ServerOptions): ServerConfig {
     serialize: { serializers, strictAccept: options.strictAccept === true },
     // The advertised timeout is in whole seconds, rounded down, so a client never waits past our own.
     lines: connectionLines(Math.floor(keepAliveTimeout / 1000)),
+    clock: clockOption(options.clock),
   };
+}
+
+function clockOption(clock: Clock | undefined): Clock {
+  if (clock === undefined) return monotonicClock;
+  if (typeof clock !== 'function') throw new TypeError('option clock must be a function returning milliseconds');
+  return clock;
 }

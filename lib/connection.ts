@@ -76,8 +76,6 @@ export interface ConnectionHost {
   released(conn: Connection, reason: CloseReason): void;
 }
 
-const now = (): number => performance.now();
-
 export class Counters {
   requests = 0;
   responses = 0;
@@ -127,6 +125,10 @@ export class Connection implements ParserEvents, WriteSink, QueueOwner, Exchange
     this.queue = new WriteQueue(this, this, host.config.highWaterMark);
   }
 
+  private now(): number {
+    return this.host.config.clock();
+  }
+
   // ---- life cycle ---------------------------------------------------------------------------------------
 
   /** Takes a new socket (the object may be a reused one). The parser comes with the first byte. */
@@ -135,7 +137,7 @@ export class Connection implements ParserEvents, WriteSink, QueueOwner, Exchange
     socket.setNoDelay(true);
     socket.on('drain', this.onDrain);
     // A new connection has headersTimeout to send its first head (node:http does the same).
-    this.host.headersDeadlines.arm(this.headersLink, now());
+    this.host.headersDeadlines.arm(this.headersLink, this.now());
     const obs = this.host.observer;
     if (obs.accept.on) obs.emit('accept', { connection: id, remoteAddress: this.remoteAddress(), remotePort: this.remotePort() });
   }
@@ -226,7 +228,7 @@ export class Connection implements ParserEvents, WriteSink, QueueOwner, Exchange
   /** Our FIN has left on `socket`: give the client closeLinger to close its side, then let go. */
   private lingerFrom(socket: Socket): void {
     if (this.socket !== socket || this.closed) return; // a late callback (this object may serve a new socket now)
-    this.host.lingerDeadlines.arm((this.lingerLink ??= new Link<Connection>(this)), now());
+    this.host.lingerDeadlines.arm((this.lingerLink ??= new Link<Connection>(this)), this.now());
   }
 
   /** Closes at once (RST if data is unread): for failures and expired deadlines. */
@@ -260,7 +262,7 @@ export class Connection implements ParserEvents, WriteSink, QueueOwner, Exchange
     if (socket !== null && this.queue.blocked && socket.writableLength < this.stallMark) {
       // Progress since the deadline was set: the reader is slow, not gone. Start over from here.
       this.stallMark = socket.writableLength;
-      this.host.writeDeadlines.arm(this.writeLink as Link<Connection>, now());
+      this.host.writeDeadlines.arm(this.writeLink as Link<Connection>, this.now());
       return;
     }
     this.destroy('write-stalled');
@@ -429,7 +431,7 @@ export class Connection implements ParserEvents, WriteSink, QueueOwner, Exchange
   }
 
   private startMessage(): void {
-    const t = now();
+    const t = this.now();
     if (!this.headersLink.linked) this.host.headersDeadlines.arm(this.headersLink, t);
     this.host.requestDeadlines.arm(this.requestLink, t);
   }
@@ -492,7 +494,7 @@ export class Connection implements ParserEvents, WriteSink, QueueOwner, Exchange
     ex.request = req;
     const obs = host.observer;
     if (obs.timings()) {
-      ex.tStart = now();
+      ex.tStart = this.now();
       req.timings = { start: ex.tStart, parse: 0, handle: 0, serialize: 0, frame: 0, write: 0 };
     }
     if (!head.keepAlive) ex.closeWith('client-closed');
@@ -523,7 +525,7 @@ export class Connection implements ParserEvents, WriteSink, QueueOwner, Exchange
       this.answerError(ex, new ExpectationFailedError(`cannot meet the expectation "${head.unknownExpectation}"`, hasBody));
       return;
     }
-    ex.tDispatch = ex.tStart === 0 ? 0 : now();
+    ex.tDispatch = ex.tStart === 0 ? 0 : this.now();
     invoke(host.handler, req, ex);
   }
 
@@ -563,7 +565,7 @@ export class Connection implements ParserEvents, WriteSink, QueueOwner, Exchange
     const obs = this.host.observer;
     let t = 0;
     if (ex.tStart !== 0) {
-      t = now();
+      t = this.now();
       ex.tSettled = t;
     }
     const req = ex.request as Request;
@@ -576,7 +578,7 @@ export class Connection implements ParserEvents, WriteSink, QueueOwner, Exchange
       this.answerError(ex, toHttpError(error), error);
       return;
     }
-    if (t !== 0) ex.tSerialized = now();
+    if (t !== 0) ex.tSerialized = this.now();
     if (obs.serialize.on) {
       const res = ex.response;
       obs.emit('serialize', { request: req, serializer: res.serializer, bytes: res.kind === BODY_WHOLE ? res.byteLength : -1, durationMs: ex.tSerialized - t });
@@ -589,7 +591,7 @@ export class Connection implements ParserEvents, WriteSink, QueueOwner, Exchange
   failed(ex: Exchange, error: unknown): void {
     if (ex.state !== EX_HANDLING || ex.aborted) return;
     const obs = this.host.observer;
-    if (ex.tStart !== 0) ex.tSettled = now();
+    if (ex.tStart !== 0) ex.tSettled = this.now();
     if (obs.handle.on) obs.emit('handle', { request: ex.request as Request, durationMs: ex.tSettled - ex.tDispatch, error });
     this.answerError(ex, toHttpError(error), error);
   }
@@ -601,7 +603,7 @@ export class Connection implements ParserEvents, WriteSink, QueueOwner, Exchange
     ex.error = error;
     ex.response = serializeError(error);
     if (error.closesConnection) ex.closeWith('protocol-error');
-    if (ex.tStart !== 0) ex.tSerialized = now();
+    if (ex.tStart !== 0) ex.tSerialized = this.now();
     ex.state = EX_READY;
     this.queue.pump();
     if (!this.parsing) this.updateState();
@@ -711,7 +713,7 @@ export class Connection implements ParserEvents, WriteSink, QueueOwner, Exchange
     const length = res.kind === BODY_WHOLE && res.declaredLength < 0 ? res.byteLength : res.declaredLength;
     ex.framing = framing;
     ex.head = buildHead(res.status, res.headers, res.contentType, framing, length, ex.closeAfter ? config.lines.close : config.lines.keepAlive, extra);
-    if (ex.tStart !== 0) ex.tFramed = now();
+    if (ex.tStart !== 0) ex.tFramed = this.now();
     // Nothing after this request will be read; the rest of its own body still is (a streaming echo needs it).
     if (ex.closeAfter) {
       if (ex.requestComplete) this.readClosed = true;
@@ -729,7 +731,7 @@ export class Connection implements ParserEvents, WriteSink, QueueOwner, Exchange
     const req = ex.request;
     if (req !== null && req.timings !== null) {
       const t = req.timings;
-      const end = now();
+      const end = this.now();
       t.parse = ex.tDispatch - ex.tStart;
       t.handle = ex.tSettled - ex.tDispatch;
       t.serialize = ex.tSerialized - ex.tSettled;
@@ -802,7 +804,7 @@ export class Connection implements ParserEvents, WriteSink, QueueOwner, Exchange
   blocked(): void {
     this.pause(PAUSE_WRITE);
     const socket = this.socket;
-    this.blockedAt = now();
+    this.blockedAt = this.now();
     this.stallMark = socket === null ? 0 : socket.writableLength;
     this.host.writeDeadlines.arm((this.writeLink ??= new Link<Connection>(this)), this.blockedAt);
     this.setState(ST_WRITING);
@@ -811,7 +813,7 @@ export class Connection implements ParserEvents, WriteSink, QueueOwner, Exchange
   drained(): void {
     this.writeLink?.unlink();
     const obs = this.host.observer;
-    if (obs.drain.on) obs.emit('drain', { connection: this.id, waitedMs: now() - this.blockedAt });
+    if (obs.drain.on) obs.emit('drain', { connection: this.id, waitedMs: this.now() - this.blockedAt });
     this.maybeResume();
   }
 
@@ -871,7 +873,7 @@ export class Connection implements ParserEvents, WriteSink, QueueOwner, Exchange
     const host = this.host;
     (host.states[state] as LinkedList<Connection>).append(this.stateLink);
     if (state === ST_IDLE) {
-      const t = now();
+      const t = this.now();
       host.idleDeadlines.arm(this.idleLink, t);
       if (this.parser !== null) host.parkDeadlines.arm(this.parkLink, t);
       const obs = host.observer;

@@ -8,8 +8,8 @@ export class Link<T> {
   prev: Link<T> | null = null;
   next: Link<T> | null = null;
   list: LinkedList<T> | null = null;
-  /** For deadline lists: when this link expires (whole performance.now() milliseconds, kept a small integer
-   * so that it is stored inline rather than as a boxed double). */
+  /** For deadline lists: when this link expires, on the server's monotonic clock (milliseconds). A plain
+   * double: no integer packing, so no wrap-around however long the process runs or the timeout is. */
   deadline = 0;
   readonly owner: T;
 
@@ -80,7 +80,7 @@ export class DeadlineList<T> extends LinkedList<T> {
   /** (Re)starts the link's deadline at now + timeout; a timeout of 0 or less means never. */
   arm(link: Link<T>, now: number): void {
     if (this.timeout <= 0) return;
-    link.deadline = Math.ceil(now + this.timeout) | 0;
+    link.deadline = now + this.timeout;
     this.append(link);
   }
 

@@ -138,7 +138,7 @@ export class ConnectionPool implements ConnectionHost {
 
   /** Fires what has expired. Each list is in deadline order, so this looks at expired links only. */
   sweep(): void {
-    const t = performance.now();
+    const t = this.config.clock();
     this.headersDeadlines.expire(t, (c) => c.headersTimedOut());
     this.requestDeadlines.expire(t, (c) => c.requestTimedOut());
     this.idleDeadlines.expire(t, (c) => c.idleTimedOut());

@@ -1,5 +1,6 @@
 // createServer(): a net.Server whose sockets go to the connection pool, plus listen, close and stats.
 import net, { type AddressInfo } from 'node:net';
+import { MAX_TIMER_DELAY } from './clock.js';
 import { resolveConfig, type ServerConfig, type ServerOptions } from './config.js';
 import type { Handler } from './handle.js';
 import * as limits from './limits.js';
@@ -76,7 +77,8 @@ export class Server {
       else resolve();
     });
     this.pool.drainAll();
-    const timer = setTimeout(() => this.pool.destroyAll('server-closing'), timeout);
+    // A longer delay would overflow the timer and fire at once; 24.8 days is "never" for a shutdown.
+    const timer = setTimeout(() => this.pool.destroyAll('server-closing'), Math.min(timeout, MAX_TIMER_DELAY));
     timer.unref();
     this.closing = Promise.all([stopped, this.pool.whenEmpty()]).then(() => {
       clearTimeout(timer);

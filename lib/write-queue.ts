@@ -18,6 +18,14 @@ import { FRAME_CHUNKED, FRAME_LENGTH, FRAME_NONE, headerBlock } from './frame.js
 import type { HeaderInput } from './result.js';
 import type { Chunk } from './serializers/serializer.js';
 
+/** Framing work (bytes, each chunk counted as at least STREAM_CHUNK_WORK) a stream may do before it lets the
+ * event loop turn: ~1 ms of work, so one connection's fast producer cannot starve the others. */
+const STREAM_TURN_WORK = 256 * 1024;
+/** What one chunk costs beyond its bytes (its promise, framing line, bookkeeping), in byte-equivalents. */
+const STREAM_CHUNK_WORK = 256;
+/** Buffers up to this size are copied into the string being joined rather than written as an iovec each. */
+const SMALL_CHUNK = 1024;
+
 export interface WriteSink {
   write(data: Chunk, encoding: BufferEncoding): boolean;
   cork(): void;
@@ -63,6 +71,8 @@ export class WriteQueue {
   private batching = 0;
   private flushScheduled = false;
   private drainWaiter: (() => void) | null = null;
+  private turnScheduled = false;
+  private turnWaiter: (() => void) | null = null;
   private closed = false;
 
   constructor(sink: WriteSink, owner: QueueOwner, highWaterMark: number) {
@@ -166,6 +176,9 @@ export class WriteQueue {
     const waiter = this.drainWaiter;
     this.drainWaiter = null;
     if (waiter !== null) waiter();
+    const turn = this.turnWaiter;
+    this.turnWaiter = null;
+    if (turn !== null) turn();
   }
 
   /** Drops the arrays' grown storage while the connection is idle (it has nothing queued then). */
@@ -233,12 +246,18 @@ export class WriteQueue {
     });
   }
 
-  /** Pulls a streamed body chunk by chunk, only while the sink takes more. */
   /**
    * Pulls a streamed body chunk by chunk, only while the sink takes more. The producer gets one turn of the
    * event loop before the head goes out: a first chunk ready by then leaves in the same write as the head,
    * and a producer that fails at once still gets a clean 500 (nothing was sent). A slow producer's head
    * does not wait for it.
+   *
+   * Chunks ready in the same turn are framed into one write at its end (or earlier, once a high-water mark
+   * of them is queued). A producer whose chunks are always ready at once (a generator of tiny chunks never
+   * waits for I/O) would otherwise never let the event loop turn: after STREAM_TURN_WORK of framing work
+   * the stream waits for the next turn, so other connections are served in between. A chunk larger than
+   * the high-water mark leaves in slices as the socket drains, as a large whole body does, so a steady slow
+   * reader shows progress slice by slice.
    */
   private async pull(ex: Exchange): Promise<void> {
     const res = ex.response;
@@ -251,6 +270,7 @@ export class WriteQueue {
       headSent = true;
       this.push(ex.head, 'latin1', ex.head.length);
     };
+    let work = 0; // framing work done in this turn of the event loop
     let next: Promise<Chunk | null> | null = source.next();
     try {
       const settled = await Promise.race([next.then(yes, yes), oneTurn()]);
@@ -261,6 +281,10 @@ export class WriteQueue {
       }
       for (;;) {
         if (next === null) {
+          if (work >= STREAM_TURN_WORK) {
+            await this.nextTurn();
+            work = 0;
+          }
           if (this.blocked) await this.waitForDrain();
           if (ex.aborted) return;
           next = source.next();
@@ -275,16 +299,15 @@ export class WriteQueue {
         if (declared >= 0 && ex.bodyBytes > declared) {
           throw new StreamAbortedError(`the body is longer than its declared ${declared} bytes`, 'H1W_LENGTH_MISMATCH');
         }
-        const encoding = typeof chunk === 'string' && size === chunk.length ? 'latin1' : 'utf8'; // see above
-        if (!chunked) this.push(chunk, encoding, size);
-        else if (typeof chunk === 'string') this.push(chunkOf(chunk, size), encoding, size + 4 + size.toString(16).length);
-        else {
-          const line = chunkHead(size);
-          this.push(line, 'latin1', line.length);
-          this.push(chunk, 'utf8', size);
-          this.push(CHUNK_TAIL, 'latin1', 2);
+        if (size > this.highWaterMark) {
+          if (!(await this.pushSliced(ex, chunk, size, chunked))) return;
+          work = STREAM_TURN_WORK; // a large chunk is a turn's work on its own
+          continue;
         }
-        this.flush();
+        this.pushChunk(chunk, size, chunked);
+        work += size > STREAM_CHUNK_WORK ? size : STREAM_CHUNK_WORK;
+        if (this.pendingBytes >= this.highWaterMark) this.flush();
+        else this.flushAtTurnEnd();
       }
       if (declared >= 0 && ex.bodyBytes !== declared) {
         throw new StreamAbortedError(`the body ended after ${ex.bodyBytes} of its declared ${declared} bytes`, 'H1W_LENGTH_MISMATCH');
@@ -306,11 +329,82 @@ export class WriteQueue {
         this.owner.failedBeforeHead(ex, error);
         return;
       }
+      this.flush(); // what the stream produced before it failed still goes out, then the reset
       const failure =
         error instanceof StreamAbortedError ? error : new StreamAbortedError('the streamed body failed', 'H1W_STREAM_FAILED', error);
       this.owner.streamFailed(ex, failure);
     }
   }
+
+  /** Queues one chunk of a streamed body, framed. Small buffers join the string run (one write, no iovec each). */
+  private pushChunk(chunk: Chunk, size: number, chunked: boolean): void {
+    let data: Chunk = chunk;
+    let encoding: BufferEncoding = 'utf8';
+    if (typeof chunk === 'string') {
+      if (size === chunk.length) encoding = 'latin1'; // ASCII: see pump()
+    } else if (size <= SMALL_CHUNK) {
+      data = latin1(chunk); // the exact bytes, as a string that joins its neighbours
+      encoding = 'latin1';
+    }
+    if (!chunked) this.push(data, encoding, size);
+    else if (typeof data === 'string') this.push(chunkOf(data, size), encoding, size + 4 + size.toString(16).length);
+    else {
+      const line = chunkHead(size);
+      this.push(line, 'latin1', line.length);
+      this.push(data, encoding, size);
+      this.push(CHUNK_TAIL, 'latin1', 2);
+    }
+  }
+
+  /** Queues a chunk larger than the high-water mark in slices, each after the last drained. False if aborted. */
+  private async pushSliced(ex: Exchange, chunk: Chunk, size: number, chunked: boolean): Promise<boolean> {
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+    if (chunked) {
+      const line = chunkHead(size);
+      this.push(line, 'latin1', line.length);
+    }
+    for (let at = 0; at < size; at += this.highWaterMark) {
+      if (this.blocked) await this.waitForDrain();
+      if (ex.aborted) return false;
+      const slice = bytes.subarray(at, at + this.highWaterMark);
+      this.push(slice, 'utf8', slice.byteLength);
+      this.flush();
+    }
+    if (chunked) this.push(CHUNK_TAIL, 'latin1', 2);
+    return true;
+  }
+
+  /** Writes what is queued at the end of this turn of the event loop (setImmediate: after I/O callbacks). */
+  private flushAtTurnEnd(): void {
+    if (this.turnScheduled) return;
+    this.turnScheduled = true;
+    setImmediate(endTurn, this);
+  }
+
+  /** Resolves in the next turn of the event loop, after what is queued was written. */
+  private nextTurn(): Promise<void> {
+    this.flushAtTurnEnd();
+    return new Promise((resolve) => {
+      this.turnWaiter = resolve;
+    });
+  }
+
+  /** @internal (endTurn) */
+  turnEnded(): void {
+    this.turnScheduled = false;
+    this.flush();
+    const waiter = this.turnWaiter;
+    this.turnWaiter = null;
+    if (waiter !== null) waiter();
+  }
+}
+
+function endTurn(queue: WriteQueue): void {
+  queue.turnEnded();
+}
+
+function latin1(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
 }
 
 function yes(): boolean {

@@ -173,3 +173,31 @@ test('DeadlineList: a timeout of 0 or less never arms', () => {
 });
 
 test.run();
+
+// Uptime past 2^31 ms (24.8 days): deadlines were once packed into int32 and wrapped negative there.
+const UPTIME_PAST_INT32 = 2 ** 31 + 12_345.678;
+
+test('deadlines past 2^31 ms of uptime expire on time, not at once', () => {
+  for (const start of [UPTIME_PAST_INT32, 2 ** 32 + 0.5, 2 ** 40]) {
+    const list = new DeadlineList<string>('idle', 6_000);
+    list.arm(new Link('a'), start);
+    const fired: string[] = [];
+    list.expire(start + 1, (o) => fired.push(o));
+    list.expire(start + 5_999, (o) => fired.push(o));
+    assert.equal(fired, [], `nothing may expire early at uptime ${start}`);
+    list.expire(start + 6_000, (o) => fired.push(o));
+    assert.equal(fired, ['a'], `expires at its deadline at uptime ${start}`);
+  }
+});
+
+test('a timeout of 2^31 ms or more does not wrap', () => {
+  for (const timeout of [2 ** 31, 2 ** 31 + 1, 2 ** 33]) {
+    const list = new DeadlineList<string>('idle', timeout);
+    list.arm(new Link('a'), 1_000);
+    const fired: string[] = [];
+    list.expire(1_000 + timeout - 1, (o) => fired.push(o));
+    assert.equal(fired, [], `timeout ${timeout} must not expire early`);
+    list.expire(1_000 + timeout, (o) => fired.push(o));
+    assert.equal(fired, ['a']);
+  }
+});
