@@ -216,6 +216,9 @@ export class Connection implements ParserEvents, WriteSink, QueueOwner, Exchange
       // The linger starts when our FIN actually leaves, after every queued byte: a large response to a slow
       // reader takes as long as it takes (a reader that stops is the write-stall deadline's business).
       socket.end(() => this.lingerFrom(socket));
+      // The FIN waits behind what the kernel has not taken yet. A reader that never reads would hold this
+      // connection open forever, even after a write that never blocked: the write-stall deadline bounds it.
+      if (socket.writableLength > 0 && !(this.writeLink?.linked ?? false)) this.armWriteStall(socket);
       // Keep reading so that unread input does not turn the close into a reset.
       if (this.paused !== 0) {
         this.paused = 0;
@@ -228,6 +231,7 @@ export class Connection implements ParserEvents, WriteSink, QueueOwner, Exchange
   /** Our FIN has left on `socket`: give the client closeLinger to close its side, then let go. */
   private lingerFrom(socket: Socket): void {
     if (this.socket !== socket || this.closed) return; // a late callback (this object may serve a new socket now)
+    this.writeLink?.unlink(); // everything is written
     this.host.lingerDeadlines.arm((this.lingerLink ??= new Link<Connection>(this)), this.now());
   }
 
@@ -259,10 +263,9 @@ export class Connection implements ParserEvents, WriteSink, QueueOwner, Exchange
 
   writeTimedOut(): void {
     const socket = this.socket;
-    if (socket !== null && this.queue.blocked && socket.writableLength < this.stallMark) {
+    if (socket !== null && socket.writableLength < this.stallMark) {
       // Progress since the deadline was set: the reader is slow, not gone. Start over from here.
-      this.stallMark = socket.writableLength;
-      this.host.writeDeadlines.arm(this.writeLink as Link<Connection>, this.now());
+      if (socket.writableLength > 0 || this.queue.blocked) this.armWriteStall(socket);
       return;
     }
     this.destroy('write-stalled');
@@ -293,12 +296,17 @@ export class Connection implements ParserEvents, WriteSink, QueueOwner, Exchange
       this.unparsed = Buffer.concat([this.unparsed, chunk]);
       return;
     }
-    // Leaving idle (the idle deadline stops); updateState below arms it again if the connection goes back.
-    if (this.state === ST_IDLE) this.setState(ST_READING);
+    const wasIdle = this.state === ST_IDLE;
+    const requests = this.requests;
     this.takeParser();
     this.queue.beginBatch();
     this.parse(chunk);
     this.queue.endBatch();
+    if (wasIdle && this.state === ST_IDLE) {
+      // Empty lines between requests start nothing: the connection stays idle and its deadline runs on.
+      if (this.requests === requests && !(this.parser?.inMessage ?? false)) return;
+      this.setState(ST_READING); // a request came: leave idle (its deadline stops; re-armed when idle again)
+    }
     this.updateState();
   };
 
@@ -803,11 +811,15 @@ export class Connection implements ParserEvents, WriteSink, QueueOwner, Exchange
 
   blocked(): void {
     this.pause(PAUSE_WRITE);
-    const socket = this.socket;
     this.blockedAt = this.now();
-    this.stallMark = socket === null ? 0 : socket.writableLength;
-    this.host.writeDeadlines.arm((this.writeLink ??= new Link<Connection>(this)), this.blockedAt);
+    if (this.socket !== null) this.armWriteStall(this.socket);
     this.setState(ST_WRITING);
+  }
+
+  /** Starts the write-stall deadline: it fires unless what `socket` buffers shrinks before it. */
+  private armWriteStall(socket: Socket): void {
+    this.stallMark = socket.writableLength;
+    this.host.writeDeadlines.arm((this.writeLink ??= new Link<Connection>(this)), this.now());
   }
 
   drained(): void {

@@ -51,6 +51,11 @@ export const MAX_DISCARD_SIZE = 256 * 1024;
 /** Open connections (0 = no limit). */
 export const MAX_CONNECTIONS = 0;
 
+/** Connections over maxConnections that are answered 503 at once (each then lingers up to closeLinger);
+ * past this many still closing, a connection over the limit is closed without an answer, so a connection
+ * flood holds at most maxConnections + this many descriptors. */
+export const REFUSALS_IN_FLIGHT = 16;
+
 /** Requests per connection (0 = no limit). */
 export const MAX_REQUESTS_PER_CONNECTION = 0;
 

@@ -7,7 +7,6 @@ import {
   Connection,
   Counters,
   STATE_NAMES,
-  ST_CLOSING,
   ST_IDLE,
   type ConnectionHost,
   type StateName,
@@ -58,6 +57,8 @@ export class ConnectionPool implements ConnectionHost {
   private nextId = 1;
   private accepted = 0;
   private refused = 0;
+  /** Refused connections still open (answering 503, then lingering): they count apart from maxConnections. */
+  private refusing = 0;
   readonly counters = new Counters();
   private readonly closes = Object.fromEntries(CLOSE_REASONS.map((r) => [r, 0])) as Record<CloseReason, number>;
   private sweeper: NodeJS.Timeout | null = null;
@@ -101,13 +102,20 @@ export class ConnectionPool implements ConnectionHost {
 
   accept(socket: Socket): void {
     this.accepted++;
-    const conn = this.freeConnections.pop() ?? new Connection(this);
     const max = this.config.maxConnections;
-    if (max > 0 && this.openCount - (this.states[ST_CLOSING] as LinkedList<Connection>).size >= max) {
+    // Every open socket counts, closing ones included: each holds a descriptor until it is gone.
+    if (max > 0 && this.openCount - this.refusing >= max) {
       this.refused++;
-      conn.refuse(this.nextId++, socket, this.refusal, 'refused');
+      if (this.refusing >= limits.REFUSALS_IN_FLIGHT) {
+        // A flood: no 503 (its linger would pile up descriptors), the socket is closed at once.
+        socket.destroy();
+        this.closes.refused++;
+        return;
+      }
+      this.refusing++;
+      (this.freeConnections.pop() ?? new Connection(this)).refuse(this.nextId++, socket, this.refusal, 'refused');
     } else {
-      conn.open(this.nextId++, socket);
+      (this.freeConnections.pop() ?? new Connection(this)).open(this.nextId++, socket);
     }
     if (this.sweeper === null) {
       this.sweeper = setInterval(sweep, this.sweepPeriod, this);
@@ -126,6 +134,7 @@ export class ConnectionPool implements ConnectionHost {
 
   released(conn: Connection, reason: CloseReason): void {
     this.closes[reason]++;
+    if (reason === 'refused') this.refusing--;
     const parser = conn.releaseParser();
     if (parser !== null) this.returnParser(parser);
     if (this.freeConnections.length < limits.CONNECTION_FREE_LIST) this.freeConnections.push(conn);

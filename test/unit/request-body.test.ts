@@ -19,7 +19,7 @@ class Owner implements BodyOwner {
 const b = (s: string): Buffer => Buffer.from(s, 'utf8');
 
 
-test('chunks pushed before reading come out in order, then the end', async () => {
+test('chunks pushed before reading come out in order, then the end; small neighbours joined', async () => {
   const body = new RequestBody(null, 1024);
   body.push(b('one '));
   body.push(b('two '));
@@ -27,9 +27,51 @@ test('chunks pushed before reading come out in order, then the end', async () =>
   body.end(null);
   const got: string[] = [];
   for await (const chunk of body) got.push(chunk.toString());
-  assert.equal(got, ['one ', 'two ', 'three']);
+  assert.equal(got, ['one two three'], 'small chunks buffered together come out as one');
   assert.is(body.received, 13);
   assert.is(body.complete, true);
+
+  const big = new RequestBody(null, 1 << 20);
+  const large = Buffer.alloc(8192, 'L');
+  big.push(b('a'));
+  big.push(large);
+  big.push(b('z'));
+  big.end(null);
+  const sizes: number[] = [];
+  for await (const chunk of big) sizes.push(chunk.length);
+  assert.equal(sizes, [1, 8192, 1], 'a large chunk is kept as it came, in order between the small ones');
+});
+
+test('a body sent as many one-byte chunks is stored in a few segments, bytes intact', async () => {
+  const body = new RequestBody(null, 1 << 20);
+  const sent = Buffer.from(Array.from({ length: 40_000 }, (_, i) => (i * 7) % 256));
+  for (let i = 0; i < sent.length; i++) body.push(sent.subarray(i, i + 1));
+  body.end(null);
+  const chunks: Buffer[] = [];
+  for await (const chunk of body) chunks.push(chunk);
+  assert.ok(chunks.length <= 3, `${chunks.length} chunks for 40,000 one-byte pushes`);
+  assert.ok(Buffer.concat(chunks).equals(sent));
+});
+
+test('bytes() collects as the body arrives: never full, resolves at the end, rejects on failure', async () => {
+  const owner = new Owner();
+  const body = new RequestBody(owner, 10);
+  body.push(b('0123456789ab'));
+  assert.is(body.full, true);
+  const whole = body.bytes();
+  assert.is(body.full, false, 'a collecting reader takes everything: reading must not pause');
+  assert.is(owner.drained, 1, 'the pause for the unread bytes ends');
+  for (let i = 0; i < 100; i++) body.push(b('x'));
+  assert.is(body.full, false);
+  body.end(null);
+  assert.is((await whole).toString(), `0123456789ab${'x'.repeat(100)}`);
+
+  const failing = new RequestBody(null, 10);
+  const pending = failing.bytes();
+  failing.push(b('part'));
+  const reason = new Error('reset');
+  failing.fail(reason);
+  assert.is(await rejects(pending), reason);
 });
 
 test('a reader waiting for data gets each chunk as it is pushed, and the end', async () => {
@@ -126,18 +168,18 @@ test('bodyRequested: called once, on the first read (the cue for 100 Continue)',
 
 test('full: buffered bytes at or past the high-water mark; bodyDrained once reading brings them below', async () => {
   const owner = new Owner();
-  const body = new RequestBody(owner, 10);
-  body.push(b('12345'));
+  const body = new RequestBody(owner, 10_000);
+  body.push(Buffer.alloc(5000));
   assert.is(body.full, false);
-  body.push(b('67890'));
+  body.push(Buffer.alloc(5000));
   assert.is(body.full, true);
-  body.push(b('abc'));
+  body.push(Buffer.alloc(3000));
   assert.is(body.full, true);
   const it = body[Symbol.asyncIterator]();
-  await it.next(); // 8 left
+  await it.next(); // 8,000 left
   assert.is(body.full, false);
   assert.is(owner.drained, 1);
-  await it.next(); // 3 left
+  await it.next(); // 3,000 left
   assert.is(owner.drained, 1, 'only the crossing counts');
   await it.next();
   assert.is(owner.drained, 1);
@@ -210,10 +252,10 @@ test('discard(): drops what is buffered and what still arrives; reading then end
 
 test('breaking out of for-await discards the rest', async () => {
   const body = new RequestBody(null, 4);
-  body.push(b('first'));
-  body.push(b('second'));
+  body.push(Buffer.alloc(5000, 'f'));
+  body.push(Buffer.alloc(5000, 's'));
   for await (const chunk of body) {
-    assert.is(chunk.toString(), 'first');
+    assert.is(chunk.toString(), 'f'.repeat(5000));
     break;
   }
   assert.is(body.full, false);
