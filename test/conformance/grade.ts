@@ -1,6 +1,6 @@
 // Grades one corpus case the way ../shared/conformance/README.md says: split what the server sent into
 // responses by their own framing, then check status, count, close, interim, body and forbidden statuses.
-import { parseResponses } from '../helpers/responses.js';
+import { parseResponses } from '../helpers/response-parser.js';
 import type { Step, WireResult } from '../helpers/wire.js';
 
 export interface Expect {
@@ -44,9 +44,8 @@ export function grade(c: Case, result: WireResult): string[] {
   const finals = all.filter((r) => r.status >= 200);
   const interims = all.filter((r) => r.status < 200);
   const e = c.expect;
-  if (parsed.error !== null && !(result.closed && finals.length > 0 && parsed.rest.length === 0)) {
-    failures.push(`unparseable output (${parsed.error}): ${JSON.stringify(parsed.rest.toString('latin1').slice(0, 120))}`);
-  }
+  const unparsed = parsed.error ?? (parsed.partial ? 'an incomplete response' : null);
+  if (unparsed !== null) failures.push(`unparseable output (${unparsed}): ${JSON.stringify(parsed.rest.toString('latin1').slice(0, 120))}`);
   if (e.status !== undefined) {
     const first = finals[0];
     if (first === undefined) {

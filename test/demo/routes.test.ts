@@ -7,7 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CLOSE, DATE, everyVariant, expectExact, KEEP, talk } from '../helpers/exact.js';
 import { waitFor } from '../helpers/process.js';
-import { header } from '../helpers/responses.js';
+import { headerOf } from '../helpers/response-parser.js';
 import { startDemo, type Running } from '../helpers/server.js';
 
 let demo: Running;
@@ -28,7 +28,7 @@ async function getJson(target: string): Promise<{ status: number; body: unknown;
   const r = await talk(demo.port, get(target), { timeoutMs: 8000 });
   const res = r.responses[0];
   if (res === undefined) throw new Error(`no response to ${target}: ${r.text.slice(0, 200)}`);
-  assert.is(header(res, 'content-type'), 'application/json', target);
+  assert.is(headerOf(res.headers, 'content-type'), 'application/json', target);
   return { status: res.status, body: JSON.parse(res.body.toString('utf8')), raw: res.body };
 }
 

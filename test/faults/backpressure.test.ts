@@ -9,7 +9,7 @@ import * as assert from 'uvu/assert';
 import { router } from '../../lib/router.js';
 import { spawnDemo, type Child } from '../helpers/child.js';
 import { sleep, waitFor } from '../helpers/process.js';
-import { parseResponses } from '../helpers/responses.js';
+import { parseResponses } from '../helpers/response-parser.js';
 import { start } from '../helpers/server.js';
 
 const MB = 1024 * 1024;

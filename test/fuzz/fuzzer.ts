@@ -5,9 +5,10 @@
 // stops sending, without closing its side, and watches.
 //
 // What must hold (the oracle), against a reference parse of the same bytes by a strict llhttp in request mode
-// (helpers/strict-client.ts, the parser the server runs; it tells how many requests are complete and which
+// (helpers/reference-requests.ts, the parser the server runs; it tells how many requests are complete and which
 // are HEAD):
-//   - everything the server sent parses with the strict client parser (no garbage, no bytes after a close);
+//   - everything the server sent parses with the strict response parser (helpers/response-parser.ts: no
+//     garbage, no bytes after a close);
 //   - no request is answered twice and no hidden request is answered: final responses ≤ complete requests + 1,
 //     and an answer beyond the complete requests is a 4xx/5xx with `Connection: close`;
 //   - a 2xx from /echo carries exactly the body the reference read for that request;
@@ -19,7 +20,8 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import fc from 'fast-check';
 import { encodePipeline, pipelineArb } from '../helpers/requests.js';
-import { headerOf, parseRequests, parseStrict, type ReferenceRequest, type StrictResult } from '../helpers/strict-client.js';
+import { parseRequests, type ReferenceRequest } from '../helpers/reference-requests.js';
+import { headerOf, parseResponses, type ParseResult } from '../helpers/response-parser.js';
 import { prng } from '../helpers/wire.js';
 
 export interface Limits {
@@ -316,13 +318,13 @@ function pathOf(target: string): string | null {
  * when that input starts with the HEAD method token, even if the rest of it is malformed (no Host, a bad
  * version, an unknown coding): an answer to HEAD never carries a body (RFC 9110 §9.3.2), refusals included.
  */
-function parse(received: Buffer, refs: readonly ReferenceRequest[], next: string | null, closed: boolean): StrictResult {
+function parse(received: Buffer, refs: readonly ReferenceRequest[], next: string | null, closed: boolean): ParseResult {
   const heads = [...refs.map((r) => r.method === 'HEAD'), next === 'HEAD'];
-  const parsed = parseStrict(received, (i) => heads[i] === true, closed);
+  const parsed = parseResponses(received, (i) => heads[i] === true, closed);
   if (next !== 'HEAD' || (parsed.error === null && !parsed.partial)) return parsed;
   // The server knows a malformed request's method only once its target began; before that (HEAD followed by
   // an invalid target) its refusal carries a body. Either framing is consistent; the other checks still hold.
-  return parseStrict(received, (i) => i < refs.length && heads[i] === true, closed);
+  return parseResponses(received, (i) => i < refs.length && heads[i] === true, closed);
 }
 
 /** The method token of the input after the complete requests (empty lines skipped), or null. */

@@ -1,7 +1,7 @@
-// One connection, bytes sent in given pieces, what comes back read with the strict client parser until the
+// One connection, bytes sent in given pieces, what comes back read with the strict response parser until the
 // wanted final responses are complete (and, when asked, until the server closes).
 import net from 'node:net';
-import { parseStrict, type StrictResult } from './strict-client.js';
+import { parseResponses, type ParseResult } from './response-parser.js';
 import { watchEnd, type PeerEnd } from './wire.js';
 
 export interface ConverseOptions {
@@ -20,7 +20,7 @@ export interface ConverseOptions {
 
 export interface ConverseResult {
   bytes: Buffer;
-  parsed: StrictResult;
+  parsed: ParseResult;
   closed: boolean;
   fin: boolean;
   reset: boolean;
@@ -45,7 +45,7 @@ export function converse(port: number, pieces: readonly Buffer[], options: Conve
       if (grace !== null) clearTimeout(grace);
       socket.destroy();
       const bytes = Buffer.concat(received);
-      resolve({ bytes, parsed: parseStrict(bytes, isHead, end.closed), ...end, timedOut });
+      resolve({ bytes, parsed: parseResponses(bytes, isHead, end.closed), ...end, timedOut });
     };
     const overall = setTimeout(() => {
       timedOut = true;
@@ -53,7 +53,7 @@ export function converse(port: number, pieces: readonly Buffer[], options: Conve
     }, timeoutMs);
     const check = (): void => {
       if (grace !== null) return;
-      const parsed = parseStrict(Buffer.concat(received), isHead, false);
+      const parsed = parseResponses(Buffer.concat(received), isHead, false);
       if (options.untilClose) {
         // Waiting for the close; more responses than wanted (or garbage) is already a failure: stop here.
         if (parsed.error !== null || parsed.finals.length > options.responses) finish();

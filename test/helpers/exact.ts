@@ -3,7 +3,7 @@
 // response text with the Date values replaced by a placeholder (each one checked to be an IMF-fixdate close
 // to now first).
 import net from 'node:net';
-import { parseResponses, type ParsedResponse } from './responses.js';
+import { parseResponses, type Response } from './response-parser.js';
 import { pieces, prng, watchEnd, type PeerEnd, type Split } from './wire.js';
 
 /** RFC 9110 §5.6.7 IMF-fixdate, e.g. "Sun, 06 Nov 1994 08:49:37 GMT". */
@@ -83,7 +83,7 @@ export interface TalkResult {
   text: string;
   /** The same with Date values replaced by DATE (throws if a Date is malformed, see normalize). */
   normalized: string;
-  responses: ParsedResponse[];
+  responses: Response[];
   /** The server ended the connection (FIN or reset) while we listened. */
   closed: boolean;
   reset: boolean;

@@ -4,7 +4,7 @@
 // around values, bodies framed by Content-Length or chunked (hex in either case, leading zeros, chunk
 // extensions), trailers, Expect: 100-continue, HTTP/1.0 requests with and without keep-alive, and a last
 // request that may close.
-// The handler answers with what it saw as JSON; the answers are read with the strict client parser.
+// The handler answers with what it saw as JSON; the answers are read with the strict response parser.
 //
 // A failure prints its seed (in the test's name and fast-check's report) and the exact bytes both ways.
 // H1W_PROPERTY_SEED=<seed> runs the same cases again and shrinks to the same counterexample;
@@ -17,7 +17,7 @@ import { reply } from '../../lib/result.js';
 import { converse } from '../helpers/converse.js';
 import { cutAt, encodePipeline, expectedSeen, pipelineArb, show, type GenRequest } from '../helpers/requests.js';
 import { start, type Running } from '../helpers/server.js';
-import { headerOf } from '../helpers/strict-client.js';
+import { headerOf } from '../helpers/response-parser.js';
 
 const SEED = Number(process.env.H1W_PROPERTY_SEED ?? 20_250_611);
 const RUNS = Number(process.env.H1W_PROPERTY_RUNS ?? 120);

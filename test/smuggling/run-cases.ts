@@ -1,5 +1,5 @@
 // The smuggling cases' runner: each case is sent whole, one byte per write and split at random boundaries
-// (fixed seeds), each on its own connection, and what comes back is read with the strict client parser.
+// (fixed seeds), each on its own connection, and what comes back is read with the strict response parser.
 //
 // A case expects one of:
 //   refuse — one answer (400 unless the case allows 501), `Connection: close`, then an orderly close; nothing
@@ -10,7 +10,7 @@
 //            accepted exactly as listed; whichever it is, the same for every way of cutting the bytes.
 import { converse, type ConverseResult } from '../helpers/converse.js';
 import { show } from '../helpers/requests.js';
-import { headerOf } from '../helpers/strict-client.js';
+import { headerOf } from '../helpers/response-parser.js';
 import { pieces, prng, type Split } from '../helpers/wire.js';
 
 export interface Answer {

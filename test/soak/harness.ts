@@ -13,14 +13,16 @@
 //                 one over --max-body-size (413 and a close)
 //   malformed     now and then a request the server must refuse (400/414/431/501/505) and close with a FIN
 //
-// Every response is read by a strict incremental parser (test/helpers/http-conn.ts); anything malformed,
-// truncated, reset, late or wrong that the client did not cause itself is an unexpected error.
+// Every response is read by the strict incremental parser (test/helpers/response-parser.ts, through
+// test/helpers/http-conn.ts); anything malformed, truncated, reset, late or wrong that the client did not
+// cause itself is an unexpected error.
 import { createHash } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { orders } from '../../lib/demo-data.js';
 import { spawnDemo, type Child } from '../helpers/child.js';
 import { HttpConn, HttpConnError, type ExpectOptions, type HttpResponse } from '../helpers/http-conn.js';
 import { within } from '../helpers/leaks.js';
+import { headerOf } from '../helpers/response-parser.js';
 import { prng } from '../helpers/wire.js';
 
 export interface SoakOptions {
@@ -314,7 +316,7 @@ class Load {
         check: (res) => {
           check(res.status === 200 && res.bodyBytes === 0, 'status', `HEAD /orders: ${res.status}, ${res.bodyBytes} body bytes`);
           const expected = Buffer.byteLength(this.expectedOrders.get(rows) as string);
-          check(res.headers['content-length'] === String(expected), 'header', `HEAD /orders?rows=${rows}: Content-Length ${res.headers['content-length']}, GET has ${expected}`);
+          check(headerOf(res.headers, 'content-length') === String(expected), 'header', `HEAD /orders?rows=${rows}: Content-Length ${headerOf(res.headers, 'content-length')}, GET has ${expected}`);
         },
       };
     }
@@ -507,13 +509,13 @@ class Load {
             plan.push({
               bytes: `POST /echo HTTP/1.1\r\nHost: soak\r\nContent-Type: application/x-soak\r\nContent-Length: ${body.length}\r\n\r\n${body.toString('latin1')}`,
               options: {},
-              check: (res) => check(res.status === 200 && res.body.equals(body) && res.headers['content-type'] === 'application/x-soak', 'body', `pipelined /echo: ${res.status}, ${res.bodyBytes} bytes of ${body.length}`),
+              check: (res) => check(res.status === 200 && res.body.equals(body) && headerOf(res.headers, 'content-type') === 'application/x-soak', 'body', `pipelined /echo: ${res.status}, ${res.bodyBytes} bytes of ${body.length}`),
             });
           } else if (roll < 0.4) {
             plan.push({
               bytes: 'HEAD / HTTP/1.1\r\nHost: soak\r\n\r\n',
               options: { head: true },
-              check: (res) => check(res.status === 200 && res.headers['content-length'] === '17', 'header', `pipelined HEAD /: ${res.status} ${res.headers['content-length']}`),
+              check: (res) => check(res.status === 200 && headerOf(res.headers, 'content-length') === '17', 'header', `pipelined HEAD /: ${res.status} ${headerOf(res.headers, 'content-length')}`),
             });
           } else plan.push(this.keepAliveRequest());
         }
@@ -577,7 +579,7 @@ class Load {
       }
       check(res.status === 200, 'status', `${label}: ${res.status} ${res.body.toString().slice(0, 100)}`);
       check(res.interim.length === 0, 'status', `${label}: interim responses ${res.interim.join(',')} before the final one`);
-      check(res.headers['content-type'] === 'application/x-soak', 'header', `${label}: Content-Type ${res.headers['content-type']}`);
+      check(headerOf(res.headers, 'content-type') === 'application/x-soak', 'header', `${label}: Content-Type ${headerOf(res.headers, 'content-type')}`);
       check(res.body.equals(body), 'body', `${label}: ${res.bodyBytes} bytes back, ${size} sent${res.bodyBytes === size ? ' (different)' : ''}`);
       this.count(this.checked, 'upload');
     } finally {

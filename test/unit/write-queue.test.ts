@@ -10,6 +10,7 @@ import { serializeValue } from '../../lib/serialize.js';
 import { json } from '../../lib/serializers/json.js';
 import type { Chunk } from '../../lib/serializers/serializer.js';
 import { WriteQueue, type QueueOwner, type WriteSink } from '../../lib/write-queue.js';
+import { parseResponses, type Response } from '../helpers/response-parser.js';
 
 const DATE = 'Thu, 01 Jan 1970 00:00:00 GMT';
 const KEEP = 'Connection: keep-alive\r\n';
@@ -118,32 +119,12 @@ function textHead(status: string, length: number, type = 'text/plain; charset=ut
   return `HTTP/1.1 ${status}\r\nContent-Type: ${type}\r\nDate: ${DATE}\r\nContent-Length: ${length}\r\n${KEEP}\r\n`;
 }
 
-/** Decodes a chunked body (RFC 9112 §7.1.3): data, trailer lines, and what follows the body. */
-function dechunk(wire: Buffer): { data: Buffer; trailers: string[]; rest: Buffer } {
-  let at = 0;
-  const parts: Buffer[] = [];
-  for (;;) {
-    const eol = wire.indexOf('\r\n', at);
-    assert.ok(eol > at, 'a chunk-size line');
-    const size = parseInt(wire.subarray(at, eol).toString('latin1'), 16);
-    assert.ok(Number.isInteger(size) && size >= 0, 'a hex chunk size');
-    at = eol + 2;
-    if (size === 0) break;
-    parts.push(wire.subarray(at, at + size));
-    at += size;
-    assert.is(wire.subarray(at, at + 2).toString('latin1'), '\r\n', 'CRLF after chunk data');
-    at += 2;
-  }
-  const trailers: string[] = [];
-  for (;;) {
-    const eol = wire.indexOf('\r\n', at);
-    assert.ok(eol >= at, 'a trailer line or the final CRLF');
-    const line = wire.subarray(at, eol).toString('latin1');
-    at = eol + 2;
-    if (line === '') break;
-    trailers.push(line);
-  }
-  return { data: Buffer.concat(parts), trailers, rest: wire.subarray(at) };
+/** The responses in the written bytes, read by the strict response parser: well formed, none left incomplete. */
+function responsesIn(wire: Buffer): Response[] {
+  const parsed = parseResponses(wire, () => false, false);
+  assert.is(parsed.error, null);
+  assert.not.ok(parsed.partial, 'no incomplete response');
+  return parsed.responses;
 }
 
 /** Splits the written bytes into the head and what follows it. */
@@ -489,15 +470,17 @@ test('a stream in HTTP/1.1: chunked, empty chunks skipped, sizes in bytes, last 
   queue.pump();
   assert.is(ex.state, EX_SENDING);
   await until(() => owner.done.length === 1, 'the stream to end');
-  const { head, body } = splitHead(sink.bytes());
+  const { head } = splitHead(sink.bytes());
   assert.ok(head.startsWith('HTTP/1.1 200 OK\r\n'));
   assert.ok(head.includes('Transfer-Encoding: chunked\r\n'));
   assert.ok(head.includes('Content-Type: application/octet-stream\r\n'));
   assert.not.ok(/content-length/i.test(head));
-  const decoded = dechunk(body);
-  assert.is(decoded.data.toString('utf8'), `hello world é${'x'.repeat(300)}`);
-  assert.equal(decoded.trailers, []);
-  assert.is(decoded.rest.length, 0);
+  const [res, ...more] = responsesIn(sink.bytes());
+  assert.is(res?.framing, 'chunked');
+  assert.is(res?.body.toString('utf8'), `hello world é${'x'.repeat(300)}`);
+  assert.equal(res?.trailers, []);
+  assert.is(more.length, 0);
+  assert.is(res?.end, sink.bytes().length, 'nothing after the body');
   assert.is(ex.state, EX_DONE);
   assert.is(ex.bodyBytes, Buffer.byteLength(`hello world é${'x'.repeat(300)}`));
   assert.is(owner.wroteBytes(), sink.bytes().length);
@@ -510,9 +493,10 @@ test('trailers after a chunked stream: an object, or a function called at the en
     queue.enqueue(exchange({ status: 200, body: source(['data']), trailers }));
     queue.pump();
     await until(() => owner.done.length === 1, 'the stream to end');
-    const decoded = dechunk(splitHead(sink.bytes()).body);
-    assert.is(decoded.data.toString(), 'data');
-    assert.equal(decoded.trailers, ['X-Checksum: abc', 'X-Multi: 1', 'X-Multi: 2']);
+    const [res] = responsesIn(sink.bytes());
+    assert.is(res?.body.toString(), 'data');
+    assert.equal(res?.trailers, [['X-Checksum', 'abc'], ['X-Multi', '1'], ['X-Multi', '2']]);
+    assert.ok(sink.text().endsWith('\r\n0\r\nX-Checksum: abc\r\nX-Multi: 1\r\nX-Multi: 2\r\n\r\n'), 'the trailer lines, exactly');
   }
 });
 
@@ -645,10 +629,9 @@ test('responses after a stream wait for its end', async () => {
   await until(() => owner.done.length === 2, 'both responses');
   assert.equal(owner.done, [streamed, after]);
   const wire = sink.bytes();
-  const first = splitHead(wire);
-  const decoded = dechunk(first.body);
-  assert.is(decoded.data.toString(), 's1s2s3');
-  assert.is(decoded.rest.toString('latin1'), `${textHead('200 OK', 5)}after`);
+  const [first] = responsesIn(wire);
+  assert.is(first?.body.toString(), 's1s2s3');
+  assert.is(wire.toString('latin1', first?.end), `${textHead('200 OK', 5)}after`);
 });
 
 test('stream backpressure: no chunk is pulled while the sink is full; onDrain resumes', async () => {
@@ -671,7 +654,7 @@ test('stream backpressure: no chunk is pulled while the sink is full; onDrain re
   sink.full = false;
   queue.onDrain();
   await until(() => owner.done.length === 1, 'the stream to end');
-  assert.is(dechunk(splitHead(sink.bytes()).body).data.toString(), chunks.join(''));
+  assert.is(responsesIn(sink.bytes())[0]?.body.toString(), chunks.join(''));
 });
 
 test('close(): cancels streams, drops pending bytes, marks exchanges aborted; nothing written after', async () => {
