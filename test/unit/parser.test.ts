@@ -80,9 +80,14 @@ test('field values: obs-text (0x80-0xFF) is kept byte for byte', () => {
   assert.equal([...Buffer.from(got, 'latin1')], [...bytes(value)]);
 });
 
-test('an empty Host is allowed (RFC 9112 §3.2: the authority may be empty)', () => {
-  const out = expectOk('GET / HTTP/1.1\r\nHost:\r\n\r\n');
-  assert.equal(out.messages[0]!.head.rawHeaders, ['Host', '']);
+test('an empty Host: 400 with an origin-form target in HTTP/1.1 (RFC 9112 §3.2), accepted with absolute-form and in HTTP/1.0', () => {
+  for (const host of ['Host:', 'Host: ', 'Host:\t ']) {
+    const out = expectError(`GET / HTTP/1.1\r\n${host}\r\n\r\n`, 400, 'H1W_BAD_HOST');
+    assert.is(out.messages.length, 0);
+    expectError(`OPTIONS * HTTP/1.1\r\n${host}\r\n\r\n`, 400, 'H1W_BAD_HOST');
+    assert.equal(expectOk(`GET http://a.example/ HTTP/1.1\r\n${host}\r\n\r\n`).messages[0]!.head.rawHeaders, ['Host', '']);
+    assert.equal(expectOk(`GET / HTTP/1.0\r\n${host}\r\n\r\n`).messages[0]!.head.rawHeaders, ['Host', '']);
+  }
 });
 
 test('leading empty lines before a request line are ignored (RFC 9112 §2.2)', () => {
@@ -97,7 +102,14 @@ test('leading empty lines before a request line are ignored (RFC 9112 §2.2)', (
 test('target forms: origin, absolute and asterisk (OPTIONS)', () => {
   assert.is(expectOk(`GET http://example.com/a?b HTTP/1.1\r\n${H}\r\n`).messages[0]!.head.target, 'http://example.com/a?b');
   assert.is(expectOk(`OPTIONS * HTTP/1.1\r\n${H}\r\n`).messages[0]!.head.target, '*');
-  assert.is(expectOk(`GET /p%20q/r;s?t=u&v#w HTTP/1.1\r\n${H}\r\n`).messages[0]!.head.target.startsWith('/p%20q/r;s?t=u&v'), true);
+  assert.is(expectOk(`GET /p%20q/r;s?t=u&v HTTP/1.1\r\n${H}\r\n`).messages[0]!.head.target, '/p%20q/r;s?t=u&v');
+});
+
+test('400: a fragment in the target, origin-form or absolute-form (RFC 9112 §3.2)', () => {
+  for (const target of ['/p#w', '/p%20q/r;s?t=u&v#w', '/#', 'http://example.com/a#b']) {
+    const out = expectError(`GET ${target} HTTP/1.1\r\n${H}\r\n`, 400, 'H1W_BAD_TARGET');
+    assert.is(out.messages.length, 0, target);
+  }
 });
 
 test('HTTP/1.0: no Host needed, not kept alive unless asked', () => {

@@ -1,0 +1,52 @@
+// Request rules as a client meets them, raw bytes over a socket (whole, one byte per write, random splits): an
+// empty Host and a fragment in the target.
+import { test } from 'uvu';
+import type { Request } from '../../lib/request.js';
+import { CLOSE, DATE, expectExact, KEEP } from '../helpers/exact.js';
+import { start, type Running } from '../helpers/server.js';
+
+let app: Running;
+
+async function handler(req: Request): Promise<unknown> {
+  const body = await req.body.text();
+  const trailers = req.trailers === null ? '' : ` trailers ${req.trailers.join('|')}`;
+  return `${req.method} ${req.target} host=${req.header('host') ?? '-'} body=${body}${trailers}`;
+}
+
+test.before(async () => {
+  app = await start(handler);
+});
+
+test.after(async () => {
+  await app.close();
+});
+
+const text = (body: string, close = false): string =>
+  `HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nDate: ${DATE}\r\n${close ? CLOSE : KEEP}\r\n${body}`;
+
+const bad = (code: string, message: string): string => {
+  const body = `{"error":{"status":400,"code":"${code}","message":"${message}"}}`;
+  return `HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nDate: ${DATE}\r\n${CLOSE}\r\n${body}`;
+};
+
+const EMPTY_HOST = bad('H1W_BAD_HOST', 'an empty Host leaves the target without a host');
+const FRAGMENT = bad('H1W_BAD_TARGET', 'a fragment (#...) is not part of a request target');
+
+test('an empty Host with an origin-form or "*" target in HTTP/1.1: 400, then close', async () => {
+  await expectExact(app.port, 'GET / HTTP/1.1\r\nHost:\r\n\r\n', EMPTY_HOST, { closes: true });
+  await expectExact(app.port, 'GET /a HTTP/1.1\r\nHost: \r\nAccept: */*\r\n\r\n', EMPTY_HOST, { closes: true });
+  await expectExact(app.port, 'OPTIONS * HTTP/1.1\r\nHost:\r\n\r\n', EMPTY_HOST, { closes: true });
+});
+
+test('an empty Host where the target names its authority (absolute-form), or in HTTP/1.0: answered', async () => {
+  await expectExact(app.port, 'GET http://a.example/x HTTP/1.1\r\nHost:\r\n\r\n', text('GET http://a.example/x host= body='), { closes: false });
+  await expectExact(app.port, 'GET / HTTP/1.0\r\nHost:\r\n\r\n', text('GET / host= body=', true), { closes: true });
+});
+
+test('a fragment in the request target: 400, then close', async () => {
+  await expectExact(app.port, 'GET /page#section HTTP/1.1\r\nHost: h\r\n\r\n', FRAGMENT, { closes: true });
+  await expectExact(app.port, 'GET /p?q=1# HTTP/1.1\r\nHost: h\r\n\r\n', FRAGMENT, { closes: true });
+  await expectExact(app.port, 'GET http://h/p#f HTTP/1.1\r\nHost: h\r\n\r\n', FRAGMENT, { closes: true });
+});
+
+test.run();
