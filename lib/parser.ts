@@ -119,6 +119,7 @@ export class RequestParser implements LlhttpSink {
   private bodyBytes = 0;
   private lastDataEnd = 0; // absolute end of the last body data (or of the head), for chunk overhead
   private trailers: Pieces | null = null;
+  private resetAfterPause = false; // llhttp took a trailer field for its own: start it afresh, do not resume
 
   private budget = 0;
   private stop = false; // a message asked to stop after it (budget, or the connection closes)
@@ -155,6 +156,7 @@ export class RequestParser implements LlhttpSink {
     this.trailers = null;
     this.pendingError = null;
     this.failedMethod = '';
+    this.resetAfterPause = false;
     this.dropEvents();
   }
 
@@ -204,7 +206,10 @@ export class RequestParser implements LlhttpSink {
       const stoppedAt = this.llhttp.errorOffset;
       if (ret === LLHTTP.PAUSED || ret === LLHTTP.PAUSED_UPGRADE) {
         // Upgrades are not supported: the request was answered as a plain one, and HTTP goes on.
-        if (ret === LLHTTP.PAUSED) this.llhttp.resume();
+        if (this.resetAfterPause) {
+          this.resetAfterPause = false;
+          this.llhttp.reset();
+        } else if (ret === LLHTTP.PAUSED) this.llhttp.resume();
         else this.llhttp.resumeAfterUpgrade();
         this.consumed = this.base + stoppedAt;
         let error = this.pendingError;
@@ -475,6 +480,10 @@ export class RequestParser implements LlhttpSink {
     this.emit(END, trailers);
     this.stage = STAGE_IDLE;
     this.lastKind = 0;
+    // Connection handling comes from the head alone (RFC 9110 §6.5.1: a trailer field cannot change it). llhttp
+    // reads Connection (and Proxy-Connection) in trailers too, and would take a `close` there as the end of
+    // the connection: after a kept message with trailers, start llhttp afresh instead of resuming it.
+    if (this.trailers !== null && this.keepAlive) this.resetAfterPause = true;
     if (!this.keepAlive || --this.budget <= 0) this.stop = true;
     // Chunked: pause to learn where the message ended, and check the overhead after its last data.
     if (this.chunked) {

@@ -410,6 +410,25 @@ test('a chunked message with Connection: close pauses after its last chunk and t
   }
 });
 
+test('connection fields in trailers change nothing: the head decides keep-alive, and the next request is read (RFC 9110 §6.5.1)', () => {
+  const chunked = (trailers: string, headExtra = ''): string =>
+    `POST /a HTTP/1.1\r\n${H}${headExtra}Transfer-Encoding: chunked\r\n\r\n1\r\na\r\n0\r\n${trailers}\r\n`;
+  for (const trailers of ['Connection: close\r\n', 'connection: Close\r\nX: y\r\n', 'Connection: keep-alive, close\r\n', 'Proxy-Connection: close\r\n', 'Connection: upgrade\r\nUpgrade: h2c\r\n']) {
+    // Also with more pipelined behind, and a second trailer message: llhttp is started afresh each time.
+    const out = expectOk(chunked(trailers) + REQ(2) + chunked(trailers) + REQ(3));
+    assert.equal(out.messages.map((m) => [m.head.target, m.head.keepAlive]), [['/a', true], ['/2', true], ['/a', true], ['/3', true]], trailers);
+    assert.ok(out.messages[0]!.trailers!.length >= 2, 'the trailers are still delivered, as they came');
+    assert.equal(out.pauses.length, 0);
+  }
+  // A head that said close is not reopened by a trailer that says keep-alive.
+  const closing = chunked('Connection: keep-alive\r\n', 'Connection: close\r\n');
+  for (const { split, seed } of SPLITS) {
+    const out = drive(closing + REQ(2), { split, seed });
+    assert.equal(out.pauses, [closing.length], `${split} ${seed}`);
+    assert.equal(out.messages.map((m) => m.head.keepAlive), [false]);
+  }
+});
+
 test('bytes after a closing message are refused if the owner parses on (H1W_DATA_AFTER_CLOSE)', () => {
   const first = `GET / HTTP/1.1\r\n${H}Connection: close\r\n\r\n`;
   const out = drive(first + REQ(2), { ignoreClose: true });

@@ -1,5 +1,5 @@
 // Request rules as a client meets them, raw bytes over a socket (whole, one byte per write, random splits): an
-// empty Host and a fragment in the target.
+// empty Host, a fragment in the target, and connection fields in trailers.
 import { test } from 'uvu';
 import type { Request } from '../../lib/request.js';
 import { CLOSE, DATE, expectExact, KEEP } from '../helpers/exact.js';
@@ -47,6 +47,16 @@ test('a fragment in the request target: 400, then close', async () => {
   await expectExact(app.port, 'GET /page#section HTTP/1.1\r\nHost: h\r\n\r\n', FRAGMENT, { closes: true });
   await expectExact(app.port, 'GET /p?q=1# HTTP/1.1\r\nHost: h\r\n\r\n', FRAGMENT, { closes: true });
   await expectExact(app.port, 'GET http://h/p#f HTTP/1.1\r\nHost: h\r\n\r\n', FRAGMENT, { closes: true });
+});
+
+test('Connection: close in a chunked request\'s trailers: the head decides, the response keeps the connection, the next request is answered', async () => {
+  const chunked = 'POST /up HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\nConnection: close\r\n\r\n';
+  await expectExact(
+    app.port,
+    `${chunked}GET /next HTTP/1.1\r\nHost: h\r\n\r\n`,
+    text('POST /up host=h body=hi trailers Connection|close') + text('GET /next host=h body='),
+    { closes: false, responses: 2 },
+  );
 });
 
 test.run();
