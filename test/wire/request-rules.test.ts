@@ -1,6 +1,7 @@
 // Request rules as a client meets them, raw bytes over a socket (whole, one byte per write, random splits): an
-// empty Host, a fragment in the target, and connection fields in trailers.
+// empty Host, a fragment in the target, empty lines before a request line, and connection fields in trailers.
 import { test } from 'uvu';
+import { MAX_EMPTY_LINES } from '../../lib/parser.js';
 import type { Request } from '../../lib/request.js';
 import { CLOSE, DATE, expectExact, KEEP } from '../helpers/exact.js';
 import { start, type Running } from '../helpers/server.js';
@@ -47,6 +48,22 @@ test('a fragment in the request target: 400, then close', async () => {
   await expectExact(app.port, 'GET /page#section HTTP/1.1\r\nHost: h\r\n\r\n', FRAGMENT, { closes: true });
   await expectExact(app.port, 'GET /p?q=1# HTTP/1.1\r\nHost: h\r\n\r\n', FRAGMENT, { closes: true });
   await expectExact(app.port, 'GET http://h/p#f HTTP/1.1\r\nHost: h\r\n\r\n', FRAGMENT, { closes: true });
+});
+
+test(`empty lines: up to ${MAX_EMPTY_LINES} before each request line are ignored, one more is 400`, async () => {
+  const most = '\r\n'.repeat(MAX_EMPTY_LINES);
+  const get = (target: string): string => `GET ${target} HTTP/1.1\r\nHost: h\r\n\r\n`;
+  // Before the first request, and after a POST body (the extra CRLF old clients send), before each request.
+  await expectExact(
+    app.port,
+    `${most}${get('/1')}POST /2 HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\n\r\nhi\r\n${most.slice(2)}${get('/3')}`,
+    text('GET /1 host=h body=') + text('POST /2 host=h body=hi') + text('GET /3 host=h body='),
+    { closes: false, responses: 3 },
+  );
+  const tooMany = bad('H1W_TOO_MANY_EMPTY_LINES', `more than ${MAX_EMPTY_LINES} empty lines before a request line`);
+  await expectExact(app.port, `${most}\r\n${get('/1')}`, tooMany, { closes: true });
+  // Requests before them are answered first; the refusal does not wait for a request line.
+  await expectExact(app.port, `${get('/1')}${most}\r\n`, text('GET /1 host=h body=') + tooMany, { closes: true, responses: 2 });
 });
 
 test('Connection: close in a chunked request\'s trailers: the head decides, the response keeps the connection, the next request is answered', async () => {
