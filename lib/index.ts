@@ -9,6 +9,7 @@ export { router, type RouteOptions, type RouteTable } from './router.js';
 export * from './serializers/index.js';
 export * from './errors.js';
 export { CHANNELS, type Hooks, type StageName, type CloseReason } from './stages.js';
+export { CREDENTIAL_HEADERS, type TraceOptions } from './trace.js';
 export type { ServerStats } from './pool.js';
 export * as limits from './limits.js';
 export { createDemoServer } from './demo.js';
