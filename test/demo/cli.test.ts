@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Conversation, DATE, KEEP, talk } from '../helpers/exact.js';
+import { waitFor } from '../helpers/process.js';
 
 const CLI = fileURLToPath(new URL('../../lib/cli.js', import.meta.url));
 
@@ -160,11 +161,28 @@ test('--max-connections 1 refuses a second connection with 503; --trace logs the
     // The first connection is unaffected.
     await first.write('GET /status/201 HTTP/1.1\r\nHost: h\r\n\r\n');
     await first.until((t) => t.endsWith('{"status":201}'));
+    await first.write('GET /status/202 HTTP/1.1\r\nHost: h\r\nAuthorization: Basic c2VjcmV0\r\n\r\n');
+    await first.until((t) => t.endsWith('{"status":202}'));
     const log = demo.stderr();
     assert.ok(/^1\.1 parse +GET \/ HTTP\/1\.1/m.test(log), log);
     assert.ok(/^1\.2 frame +length HTTP\/1\.1 201 Created/m.test(log), log);
+    assert.ok(log.includes('Authorization: Basic [redacted 8 bytes]'), log);
+    assert.not.ok(log.includes('c2VjcmV0'), log);
   } finally {
     first.destroy();
+    demo.child.kill('SIGTERM');
+    await demo.exited;
+  }
+});
+
+test('--trace-credentials: the wire log shows credential values (for local teaching)', async () => {
+  const demo = await spawnDemo(['--trace-credentials']);
+  try {
+    await talk(demo.port, 'GET / HTTP/1.1\r\nHost: h\r\nCookie: sid=visible\r\n\r\n');
+    const seen = await waitFor(() => demo.stderr().includes(' frame '), 3000);
+    assert.ok(seen, demo.stderr());
+    assert.ok(demo.stderr().includes('Cookie: sid=visible'), demo.stderr());
+  } finally {
     demo.child.kill('SIGTERM');
     await demo.exited;
   }
