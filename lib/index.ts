@@ -6,6 +6,7 @@ export { Request, type RequestTimings } from './request.js';
 export { RequestBody } from './request-body.js';
 export { reply, isResult, type Result, type HeaderInput, type HeaderValue, type TrailerInput } from './result.js';
 export { router, type RouteOptions, type RouteTable } from './router.js';
+export { HANDLED_METHODS } from './request-rules.js';
 export * from './serializers/index.js';
 export * from './errors.js';
 export { CHANNELS, type Hooks, type StageName, type CloseReason } from './stages.js';

@@ -1,11 +1,16 @@
 // What RFC 9112 demands of a request head beyond what llhttp checks: the Host rules, the target forms, the
 // Transfer-Encoding rules and the expectations. Pure: a parsed head in, an error (or null) out.
+import { REQUEST_METHODS } from '../native-free/llhttp.js';
 import {
   BadRequestError,
   HttpError,
   NotImplementedError,
   VersionNotSupportedError,
 } from './errors.js';
+
+/** Every method that can reach a handler, sorted: those llhttp parses in a request, but CONNECT (501 below)
+ * and PRI (only the HTTP/2 preface uses it: 505). What a route for "any method" takes. */
+export const HANDLED_METHODS: readonly string[] = REQUEST_METHODS.filter((m) => m !== 'CONNECT' && m !== 'PRI').sort();
 
 /** A request head as the parser produces it, before any user code sees it. */
 export interface RequestHead {

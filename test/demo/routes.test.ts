@@ -8,6 +8,7 @@ import * as assert from 'uvu/assert';
 import { CLOSE, DATE, everyVariant, expectExact, KEEP, talk } from '../helpers/exact.js';
 import { waitFor } from '../helpers/process.js';
 import { header } from '../helpers/responses.js';
+import { HANDLED_METHODS } from '../../lib/request-rules.js';
 import { startDemo, type Running } from '../helpers/server.js';
 
 let demo: Running;
@@ -217,13 +218,16 @@ test('unknown path → 404; wrong method → 405 with Allow', async () => {
   );
 });
 
-test('OPTIONS: 204 with the path\'s Allow, OPTIONS * with every method the demo takes (RFC 9110 §9.3.7)', async () => {
+test('OPTIONS: 204 with the path\'s Allow; /echo and OPTIONS * list every method the demo takes (RFC 9110 §9.3.7)', async () => {
   const noContent = (allow: string): string => `HTTP/1.1 204 No Content\r\nAllow: ${allow}\r\nDate: ${DATE}\r\n${KEEP}\r\n`;
+  // /echo takes any method, so the server as a whole does too; /orders takes GET (and HEAD).
+  const every = HANDLED_METHODS.join(', ');
+  assert.ok(every.includes('POST, PROPFIND') && every.includes('PUT, QUERY'), every);
   await expectExact(
     demo.port,
-    'OPTIONS * HTTP/1.1\r\nHost: demo\r\n\r\nOPTIONS /orders?rows=3 HTTP/1.1\r\nHost: demo\r\n\r\n',
-    noContent('GET, HEAD, OPTIONS') + noContent('GET, HEAD, OPTIONS'),
-    { closes: false, responses: 2 },
+    'OPTIONS * HTTP/1.1\r\nHost: demo\r\n\r\nOPTIONS /orders?rows=3 HTTP/1.1\r\nHost: demo\r\n\r\nOPTIONS /echo HTTP/1.1\r\nHost: demo\r\nContent-Length: 2\r\n\r\nhi',
+    noContent(every) + noContent('GET, HEAD, OPTIONS') + noContent(every),
+    { closes: false, responses: 3 },
   );
   await expectExact(demo.port, 'OPTIONS /nope HTTP/1.1\r\nHost: demo\r\n\r\n', json('404 Not Found', '{"error":{"status":404,"code":"H1W_NOT_FOUND","message":"no route for /nope"}}'), {
     closes: false,

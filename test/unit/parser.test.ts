@@ -5,6 +5,7 @@ import * as assert from 'uvu/assert';
 import { MAX_EMPTY_LINES, PARSE_DONE, PARSE_ERROR, PARSE_PAUSED, RequestParser, type RequestHead } from '../../lib/parser.js';
 import { bytes, drive, driveWith, essence, LIMITS, SPLITS, type DriveOptions, type Outcome } from './parse-driver.js';
 import { requestHead } from '../helpers/fixtures.js';
+import { HANDLED_METHODS } from '../../lib/request-rules.js';
 
 function head(fields: Partial<RequestHead> & { rawHeaders: string[] }): RequestHead {
   return requestHead(fields.rawHeaders, fields);
@@ -54,6 +55,11 @@ test('a GET with no body: one head, no body, an end without trailers', () => {
 test('header names keep their case and order; repeated fields stay separate', () => {
   const out = expectOk(`GET / HTTP/1.1\r\nhost: a\r\nX-One: 1\r\nx-one: 2\r\nCOOKIE: c=1\r\n\r\n`);
   assert.equal(out.messages[0]!.head.rawHeaders, ['host', 'a', 'X-One', '1', 'x-one', '2', 'COOKIE', 'c=1']);
+});
+
+test('methods: every one in HANDLED_METHODS is parsed and delivered; CONNECT and PRI never are', () => {
+  for (const method of HANDLED_METHODS) assert.is(expectOk(`${method} /x HTTP/1.1\r\n${H}\r\n`).messages[0]!.head.method, method);
+  for (const method of ['CONNECT', 'PRI']) assert.ok(drive(`${method} /x HTTP/1.1\r\n${H}\r\n`).error !== null, method);
 });
 
 test('methods: every standard method but CONNECT is parsed', () => {
