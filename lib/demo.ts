@@ -106,7 +106,9 @@ export function demoHandler(getServer: () => Server | null) {
       const code = req.params.code ?? '';
       if (!/^[2-5][0-9][0-9]$/.test(code)) throw badRequest('status must be from 200 to 599');
       const status = Number(code);
-      return status === 204 || status === 304 ? reply(status) : reply(status, { status });
+      // A 405 must list what the resource takes (RFC 9110 §15.5.6): this route takes GET, so HEAD and OPTIONS.
+      const headers = status === 405 ? { Allow: 'GET, HEAD, OPTIONS' } : undefined;
+      return reply(status, status === 204 || status === 304 ? undefined : { status }, headers);
     },
     'GET /slow': async (req) => {
       const ms = intParam(req, 'ms', 100, 0, 60_000);

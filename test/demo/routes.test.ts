@@ -151,7 +151,7 @@ test('/stream?chunks=N&size=B: N chunks of B bytes, exactly', async () => {
   assert.is(bad.responses[0]?.status, 400);
 });
 
-test('/status/NNN: that status with {"status":N}; 204 and 304 without a body; out of range → 400', async () => {
+test('/status/NNN: that status with {"status":N}; 204 and 304 without a body; 405 with Allow; out of range → 400', async () => {
   const statuses = [
     [200, 'OK'],
     [201, 'Created'],
@@ -172,6 +172,8 @@ test('/status/NNN: that status with {"status":N}; 204 and 304 without a body; ou
     closes: false,
     responses: 2,
   });
+  // A 405 lists what the route takes (RFC 9110 §15.5.6).
+  await expectExact(demo.port, get('/status/405'), json('405 Method Not Allowed', '{"status":405}', 'Allow: GET, HEAD, OPTIONS\r\n'), { closes: false });
   const bad = await Promise.all(['199', '600', 'abc', '2000'].map((code) => talk(demo.port, get(`/status/${code}`))));
   bad.forEach((r, i) => {
     assert.is(r.responses[0]?.status, 400, String(i));
