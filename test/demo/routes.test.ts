@@ -8,6 +8,7 @@ import * as assert from 'uvu/assert';
 import { CLOSE, DATE, everyVariant, expectExact, KEEP, talk } from '../helpers/exact.js';
 import { waitFor } from '../helpers/process.js';
 import { header } from '../helpers/responses.js';
+import { MAX_STREAM_CHUNK } from '../../lib/demo.js';
 import { HANDLED_METHODS } from '../../lib/request-rules.js';
 import { startDemo, type Running } from '../helpers/server.js';
 
@@ -149,6 +150,14 @@ test('/stream?chunks=N&size=B: N chunks of B bytes, exactly', async () => {
   await expectExact(demo.port, get('/stream'), chunked + `400\r\n${block(1024)}\r\n`.repeat(10) + '0\r\n\r\n', { closes: false });
   const bad = await talk(demo.port, get('/stream?size=0'));
   assert.is(bad.responses[0]?.status, 400);
+});
+
+test(`/stream: a chunk of MAX_STREAM_CHUNK (${MAX_STREAM_CHUNK}) bytes is served, one more byte is 400`, async () => {
+  const most = await talk(demo.port, get(`/stream?chunks=2&size=${MAX_STREAM_CHUNK}`), { timeoutMs: 8000 });
+  assert.is(most.responses[0]?.status, 200);
+  assert.is(most.responses[0]?.body.length, 2 * MAX_STREAM_CHUNK);
+  const body = `{"error":{"status":400,"code":"H1W_DEMO_BAD_PARAMETER","message":"size must be an integer from 1 to ${MAX_STREAM_CHUNK}"}}`;
+  await expectExact(demo.port, get(`/stream?chunks=1&size=${MAX_STREAM_CHUNK + 1}`), json('400 Bad Request', body), { closes: false });
 });
 
 test('/status/NNN: that status with {"status":N}; 204 and 304 without a body; 405 with Allow; out of range → 400', async () => {
