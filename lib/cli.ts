@@ -11,6 +11,7 @@ const USAGE = `usage: h1wire demo [options]
   --keep-alive-timeout MS         idle time between requests (default 5000)
   --headers-timeout MS            first byte to end of head (default 10000)
   --request-timeout MS            first byte to end of body (default 30000)
+  --write-timeout MS              a blocked write making no progress this long ends the connection (default 30000)
   --max-header-size BYTES         request line + headers (default 16384)
   --max-body-size BYTES           request body (default 1048576)
   --max-requests-per-connection N (default 0 = no limit)
@@ -23,6 +24,7 @@ const NUMERIC: Record<string, keyof ServerOptions> = {
   'keep-alive-timeout': 'keepAliveTimeout',
   'headers-timeout': 'headersTimeout',
   'request-timeout': 'requestTimeout',
+  'write-timeout': 'writeTimeout',
   'max-header-size': 'maxHeaderSize',
   'max-body-size': 'maxBodySize',
   'max-requests-per-connection': 'maxRequestsPerConnection',

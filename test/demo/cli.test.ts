@@ -2,6 +2,8 @@
 // stdout line says where it listens; flags reach the server; bad flags exit 2; SIGTERM exits 0 after
 // in-flight requests finish.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -175,6 +177,23 @@ test('--max-connections 1 refuses a second connection with 503; --trace logs the
   }
 });
 
+test('--write-timeout: a client that stops reading is dropped once the server\'s writes make no progress that long', async () => {
+  const demo = await spawnDemo(['--write-timeout', '300', '--trace']);
+  const socket = net.connect(demo.port, '127.0.0.1');
+  socket.on('error', () => {});
+  try {
+    await once(socket, 'connect');
+    socket.pause(); // never read: the kernel's buffers fill, then the writes stall
+    socket.write('GET /stream?chunks=4096&size=1048576 HTTP/1.1\r\nHost: h\r\n\r\n');
+    const stalled = await waitFor(() => /^\d+ close +write-stalled/m.test(demo.stderr()), 8000);
+    assert.ok(stalled, demo.stderr().slice(-1500));
+  } finally {
+    socket.destroy();
+    demo.child.kill('SIGTERM');
+    await demo.exited;
+  }
+});
+
 test('--trace-credentials: the wire log shows credential values (for local teaching)', async () => {
   const demo = await spawnDemo(['--trace-credentials']);
   try {
@@ -193,6 +212,7 @@ test('bad flags and commands exit with code 2 and print the usage', async () => 
     ['demo', '--port', 'abc'],
     ['demo', '--headers-timeout', '-5'],
     ['demo', '--max-body-size', '1.5'],
+    ['demo', '--write-timeout', 'soon'],
     ['demo', '--no-such-flag'],
     ['demo', '--port'],
     ['serve'],
