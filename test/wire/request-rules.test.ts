@@ -3,7 +3,7 @@
 import { test } from 'uvu';
 import { MAX_EMPTY_LINES } from '../../lib/parser.js';
 import type { Request } from '../../lib/request.js';
-import { CLOSE, DATE, expectExact, KEEP } from '../helpers/exact.js';
+import { CLOSE, DATE, expectExact, textResponse } from '../helpers/exact.js';
 import { start, type Running } from '../helpers/server.js';
 
 let app: Running;
@@ -22,8 +22,7 @@ test.after(async () => {
   await app.close();
 });
 
-const text = (body: string, close = false): string =>
-  `HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nDate: ${DATE}\r\n${close ? CLOSE : KEEP}\r\n${body}`;
+const text = textResponse;
 
 const bad = (code: string, message: string): string => {
   const body = `{"error":{"status":400,"code":"${code}","message":"${message}"}}`;
