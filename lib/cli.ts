@@ -11,17 +11,20 @@ const USAGE = `usage: h1wire demo [options]
   --keep-alive-timeout MS         idle time between requests (default 5000)
   --headers-timeout MS            first byte to end of head (default 10000)
   --request-timeout MS            first byte to end of body (default 30000)
+  --write-timeout MS              a blocked write making no progress this long ends the connection (default 30000)
   --max-header-size BYTES         request line + headers (default 16384)
   --max-body-size BYTES           request body (default 1048576)
   --max-requests-per-connection N (default 0 = no limit)
   --max-connections N             (default 0 = no limit)
   --server-timing                 add Server-Timing to responses
-  --trace                         print an annotated wire log on stderr`;
+  --trace                         print an annotated wire log on stderr (credential values redacted)
+  --trace-credentials             the same, with Authorization and Cookie values shown (local use only)`;
 
 const NUMERIC: Record<string, keyof ServerOptions> = {
   'keep-alive-timeout': 'keepAliveTimeout',
   'headers-timeout': 'headersTimeout',
   'request-timeout': 'requestTimeout',
+  'write-timeout': 'writeTimeout',
   'max-header-size': 'maxHeaderSize',
   'max-body-size': 'maxBodySize',
   'max-requests-per-connection': 'maxRequestsPerConnection',
@@ -44,6 +47,7 @@ async function demo(argv: string[]): Promise<void> {
     host: { type: 'string' },
     'server-timing': { type: 'boolean' },
     trace: { type: 'boolean' },
+    'trace-credentials': { type: 'boolean' },
     help: { type: 'boolean' },
   };
   for (const flag of Object.keys(NUMERIC)) options[flag] = { type: 'string' };
@@ -63,7 +67,8 @@ async function demo(argv: string[]): Promise<void> {
     if (typeof value === 'string') (serverOptions as Record<string, number>)[key] = number(flag, value);
   }
   if (values['server-timing'] === true) serverOptions.serverTiming = true;
-  if (values.trace === true) serverOptions.trace = true;
+  if (values['trace-credentials'] === true) serverOptions.trace = { showCredentials: true };
+  else if (values.trace === true) serverOptions.trace = true;
   const port = typeof values.port === 'string' ? number('port', values.port) : 3000;
   const host = typeof values.host === 'string' ? values.host : '127.0.0.1';
 

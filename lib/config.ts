@@ -9,6 +9,7 @@ import { json } from './serializers/json.js';
 import { checkSerializer, type Serializer } from './serializers/serializer.js';
 import type { Request } from './request.js';
 import type { Hooks } from './stages.js';
+import type { TraceOptions } from './trace.js';
 
 export interface ServerOptions {
   /** Request line + headers, bytes (→ 431). */
@@ -54,8 +55,8 @@ export interface ServerOptions {
   continue?: 'on-read' | 'immediately';
   /** A function per stage; see stages.ts. */
   hooks?: Hooks;
-  /** Print an annotated wire log: true for stderr, or a stream. */
-  trace?: boolean | Writable;
+  /** Print an annotated wire log: true for stderr, a stream, or { stream, redact, showCredentials } (trace.ts). */
+  trace?: boolean | Writable | TraceOptions;
   /** Add `Server-Timing: handle;dur=…, serialize;dur=…` to responses. */
   serverTiming?: boolean;
   /** Measure per-request timings (`req.timings`) even with no hook, trace or Server-Timing. */

@@ -17,6 +17,9 @@ import { createServer, type Server } from './server.js';
 export const MAX_ROWS = 100_000;
 /** /echo answers with a Content-Length when the body fits in this; a larger one streams back as it comes. */
 export const ECHO_WHOLE_LIMIT = 64 * 1024;
+/** /stream's largest chunk: each is one buffer held for the whole response, so `size` is a memory lever for any
+ * client (16 MiB per request before); a bigger body is more chunks, not bigger ones. Past it → 400. */
+export const MAX_STREAM_CHUNK = 1024 * 1024;
 
 let schemaSerializer: Serializer | null = null;
 
@@ -98,7 +101,7 @@ export function demoHandler(getServer: () => Server | null) {
     '/echo': echo,
     'GET /stream': (req) => {
       const chunks = intParam(req, 'chunks', 10, 0, 10_000_000);
-      const size = intParam(req, 'size', 1024, 1, 16 * 1024 * 1024);
+      const size = intParam(req, 'size', 1024, 1, MAX_STREAM_CHUNK);
       const delay = intParam(req, 'delay', 0, 0, 60_000);
       return { status: 200, headers: { 'Content-Type': 'application/octet-stream' }, body: pattern(chunks, size, delay, req.signal) };
     },
@@ -106,7 +109,9 @@ export function demoHandler(getServer: () => Server | null) {
       const code = req.params.code ?? '';
       if (!/^[2-5][0-9][0-9]$/.test(code)) throw badRequest('status must be from 200 to 599');
       const status = Number(code);
-      return status === 204 || status === 304 ? reply(status) : reply(status, { status });
+      // A 405 must list what the resource takes (RFC 9110 §15.5.6): this route takes GET, so HEAD and OPTIONS.
+      const headers = status === 405 ? { Allow: 'GET, HEAD, OPTIONS' } : undefined;
+      return reply(status, status === 204 || status === 304 ? undefined : { status }, headers);
     },
     'GET /slow': async (req) => {
       const ms = intParam(req, 'ms', 100, 0, 60_000);

@@ -38,6 +38,8 @@ export interface HeaderBlock {
   close: boolean;
   /** A Content-Length the user set, or -1. */
   contentLength: number;
+  /** An Allow field is among them (a 405 must have one). */
+  allow: boolean;
   /** Some value holds obs-text (bytes 0x80–0xFF): the head must be written as latin1, not UTF-8. */
   latin1: boolean;
 }
@@ -48,13 +50,14 @@ export const EMPTY_HEADERS: Readonly<HeaderBlock> = Object.freeze({
   date: false,
   close: false,
   contentLength: -1,
+  allow: false,
   latin1: false,
 });
 
 /** Checks and renders user headers. Throws InvalidResponseError on anything that must not be sent. */
 export function headerBlock(input: HeaderInput | undefined): HeaderBlock {
   if (input === undefined || input === null) return EMPTY_HEADERS;
-  const block: HeaderBlock = { text: '', contentType: false, date: false, close: false, contentLength: -1, latin1: false };
+  const block: HeaderBlock = { text: '', contentType: false, date: false, close: false, contentLength: -1, allow: false, latin1: false };
   if (Array.isArray(input)) {
     for (const pair of input as readonly (readonly [string, string | number])[]) {
       if (!Array.isArray(pair) || pair.length !== 2) throw new InvalidResponseError('header pairs must be [name, value]', 'H1W_INVALID_HEADER');
@@ -91,6 +94,9 @@ function addField(block: HeaderBlock, name: unknown, raw: unknown): void {
     case 'date':
       block.date = true;
       break;
+    case 'allow':
+      block.allow = true;
+      break;
     case 'content-length': {
       // A declared length (for a stream) or a check (for a whole body); the server writes the header itself.
       if (!/^[0-9]{1,15}$/.test(value)) throw new InvalidResponseError(`invalid Content-Length "${value}"`, 'H1W_INVALID_HEADER');
@@ -116,6 +122,12 @@ function addField(block: HeaderBlock, name: unknown, raw: unknown): void {
   }
   if (!block.latin1 && NON_ASCII.test(value)) block.latin1 = true;
   block.text += `${name}: ${value}\r\n`;
+}
+
+/** What a response breaks that it can still be sent with, as a warning code, or null. RFC 9110 §15.5.6: an
+ * origin server MUST send Allow with a 405; the server cannot know the methods, so it says so instead. */
+export function responseWarning(status: number, block: HeaderBlock): string | null {
+  return status === 405 && !block.allow ? 'H1W_405_WITHOUT_ALLOW' : null;
 }
 
 /** The connection-management lines of a response. */

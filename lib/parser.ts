@@ -65,6 +65,18 @@ interface Pieces {
 
 const EMPTY = Buffer.alloc(0);
 
+/** Empty lines ignored before a request line. RFC 9112 §2.2 asks to ignore at least one (old clients sent a
+ * CRLF after a POST body); a few more cost nothing, and a stream of them is a client not speaking HTTP, or one
+ * holding a connection open → 400. llhttp skips any mix of CR and LF there; we count those bytes, two a line. */
+export const MAX_EMPTY_LINES = 4;
+const MAX_EMPTY_BYTES = 2 * MAX_EMPTY_LINES;
+/** A run of CR/LF bytes is only read far enough to tell it is too long (with the 4 of a head's last CRLF CRLF). */
+const RUN_CAP = MAX_EMPTY_BYTES + 5;
+
+function isCrLf(c: number | undefined): boolean {
+  return c === 0x0d || c === 0x0a;
+}
+
 /** llhttp's reason when the version is syntactically fine but not one it parses (only 1.0 and 1.1 pass). */
 const WELL_FORMED_UNSUPPORTED_VERSION = 'Invalid HTTP version';
 
@@ -119,6 +131,16 @@ export class RequestParser implements LlhttpSink {
   private bodyBytes = 0;
   private lastDataEnd = 0; // absolute end of the last body data (or of the head), for chunk overhead
   private trailers: Pieces | null = null;
+  private bodyEnd = 0; // absolute end of the last body data
+
+  // Empty lines before a request line (llhttp skips them without a word), counted from positions alone.
+  private gapFrom = 0; // absolute end of the previous message when known exactly (it had a body, or we paused
+  // right after it), or -1: it ended with its head, and the empty lines follow that head's last CRLF CRLF
+  private tailRun = 0; // CR/LF bytes (at most RUN_CAP) that end the previous chunk, at absolute `tailEnd`
+  private tailEnd = 0;
+  private runFrom = 0; // where in `chunk` the current llhttp run began
+  private startChecked = false; // the empty lines before this message were counted
+  private resetAfterPause = false; // llhttp took a trailer field for its own: start it afresh, do not resume
 
   private budget = 0;
   private stop = false; // a message asked to stop after it (budget, or the connection closes)
@@ -155,6 +177,11 @@ export class RequestParser implements LlhttpSink {
     this.trailers = null;
     this.pendingError = null;
     this.failedMethod = '';
+    this.gapFrom = 0;
+    this.tailRun = 0;
+    this.tailEnd = 0;
+    this.startChecked = false;
+    this.resetAfterPause = false;
     this.dropEvents();
   }
 
@@ -193,6 +220,7 @@ export class RequestParser implements LlhttpSink {
     let at = from;
     const end = chunk.length;
     for (;;) {
+      this.runFrom = at;
       const ret = this.llhttp.execute(chunk, at, end);
       if (ret === LLHTTP.OK) {
         this.consumed = this.base + end;
@@ -204,9 +232,13 @@ export class RequestParser implements LlhttpSink {
       const stoppedAt = this.llhttp.errorOffset;
       if (ret === LLHTTP.PAUSED || ret === LLHTTP.PAUSED_UPGRADE) {
         // Upgrades are not supported: the request was answered as a plain one, and HTTP goes on.
-        if (ret === LLHTTP.PAUSED) this.llhttp.resume();
+        if (this.resetAfterPause) {
+          this.resetAfterPause = false;
+          this.llhttp.reset();
+        } else if (ret === LLHTTP.PAUSED) this.llhttp.resume();
         else this.llhttp.resumeAfterUpgrade();
         this.consumed = this.base + stoppedAt;
+        if (this.stage === STAGE_IDLE) this.gapFrom = this.consumed; // the message ended exactly here
         let error = this.pendingError;
         if (error === null && this.checkOverhead) {
           // A chunked message just ended here: now we know how many bytes followed its last data.
@@ -280,7 +312,27 @@ export class RequestParser implements LlhttpSink {
   /** The chunk is used up mid-message: keep what the spans point at, and check the limits so far. */
   private endOfInput(): HttpError | null {
     const end = this.base + this.chunk.length;
-    if (this.stage === STAGE_HEAD) {
+    const run = this.runBefore(end);
+    const error = this.checkEnd(end, run);
+    // Kept for the next chunk (after the checks above, which may read the previous chunk's run).
+    this.tailRun = run;
+    this.tailEnd = end;
+    return error;
+  }
+
+  private checkEnd(end: number, run: number): HttpError | null {
+    if (this.stage === STAGE_IDLE) {
+      // Only empty lines since the last message: refuse too many now, not when a request line comes.
+      if ((this.gapFrom >= 0 ? end - this.gapFrom : run - 4) > MAX_EMPTY_BYTES) return this.tooManyEmptyLines();
+    } else if (this.stage === STAGE_HEAD) {
+      if (this.headStart < 0 && !this.startChecked) {
+        // The message began in this run and only (part of) its method has come: it starts after the last CR/LF.
+        let i = this.chunk.length;
+        const floor = Math.max(this.runFrom, this.gapFrom - this.base);
+        while (i > floor && !isCrLf(this.chunk[i - 1])) i--;
+        const error = this.checkStart(this.base + i);
+        if (error !== null) return error;
+      }
       this.flush(this.pieces);
       if (this.headStart >= 0 && end - this.headStart > this.limits.maxHeaderSize) return this.headTooLarge();
       // A request line without a version ("GET /\r\n") is HTTP/0.9: llhttp waits for a header section that
@@ -295,6 +347,31 @@ export class RequestParser implements LlhttpSink {
       if (this.chunked && end - this.lastDataEnd > this.limits.maxChunkOverhead) return this.overheadTooLarge();
     }
     return null;
+  }
+
+  /** CR/LF bytes just before absolute position `at` (at most RUN_CAP), read back through this chunk and on into
+   * the run that ended the previous one. */
+  private runBefore(at: number): number {
+    const chunk = this.chunk;
+    let i = at - this.base;
+    let n = 0;
+    while (i > 0 && n < RUN_CAP && isCrLf(chunk[i - 1])) {
+      i--;
+      n++;
+    }
+    if (i === 0 && this.tailEnd === this.base) n = Math.min(RUN_CAP, n + this.tailRun);
+    return n;
+  }
+
+  /** Counts the empty lines before the message that starts at absolute position `start`. */
+  private checkStart(start: number): HttpError | null {
+    this.startChecked = true;
+    const gap = this.gapFrom >= 0 ? start - this.gapFrom : this.runBefore(start) - 4;
+    return gap > MAX_EMPTY_BYTES ? this.tooManyEmptyLines() : null;
+  }
+
+  private tooManyEmptyLines(): HttpError {
+    return new BadRequestError(`more than ${MAX_EMPTY_LINES} empty lines before a request line`, 'H1W_TOO_MANY_EMPTY_LINES');
   }
 
   /** Turns the recorded spans into strings, joined onto `into`. */
@@ -371,6 +448,7 @@ export class RequestParser implements LlhttpSink {
     this.headerCount = 0;
     this.bodyBytes = 0;
     this.chunked = false;
+    this.startChecked = false;
     return 0;
   }
 
@@ -378,6 +456,10 @@ export class RequestParser implements LlhttpSink {
     if (this.urlLength === 0) {
       this.methodName = this.llhttp.method; // read once per request
       this.headStart = this.base + at - this.methodName.length - 1;
+      if (!this.startChecked) {
+        const error = this.checkStart(this.headStart);
+        if (error !== null) return this.failWith(error);
+      }
     }
     this.urlLength += length;
     this.urlEnd = this.base + at + length;
@@ -460,6 +542,7 @@ export class RequestParser implements LlhttpSink {
       if (start - this.lastDataEnd > this.limits.maxChunkOverhead) return this.failWith(this.overheadTooLarge());
       this.lastDataEnd = start + length;
     }
+    this.bodyEnd = this.base + at + length;
     this.emit(BODY, this.chunk.subarray(at, at + length));
     return 0;
   }
@@ -475,6 +558,13 @@ export class RequestParser implements LlhttpSink {
     this.emit(END, trailers);
     this.stage = STAGE_IDLE;
     this.lastKind = 0;
+    // Where it ended: after its body data when it had some and was not chunked (a chunked one pauses below,
+    // and the pause tells), else after its head.
+    this.gapFrom = this.bodyBytes > 0 && !this.chunked ? this.bodyEnd : -1;
+    // Connection handling comes from the head alone (RFC 9110 §6.5.1: a trailer field cannot change it). llhttp
+    // reads Connection (and Proxy-Connection) in trailers too, and would take a `close` there as the end of
+    // the connection: after a kept message with trailers, start llhttp afresh instead of resuming it.
+    if (this.trailers !== null && this.keepAlive) this.resetAfterPause = true;
     if (!this.keepAlive || --this.budget <= 0) this.stop = true;
     // Chunked: pause to learn where the message ended, and check the overhead after its last data.
     if (this.chunked) {

@@ -1,11 +1,16 @@
 // What RFC 9112 demands of a request head beyond what llhttp checks: the Host rules, the target forms, the
 // Transfer-Encoding rules and the expectations. Pure: a parsed head in, an error (or null) out.
+import { REQUEST_METHODS } from '../native-free/llhttp.js';
 import {
   BadRequestError,
   HttpError,
   NotImplementedError,
   VersionNotSupportedError,
 } from './errors.js';
+
+/** Every method that can reach a handler, sorted: those llhttp parses in a request, but CONNECT (501 below)
+ * and PRI (only the HTTP/2 preface uses it: 505). What a route for "any method" takes. */
+export const HANDLED_METHODS: readonly string[] = REQUEST_METHODS.filter((m) => m !== 'CONNECT' && m !== 'PRI').sort();
 
 /** A request head as the parser produces it, before any user code sees it. */
 export interface RequestHead {
@@ -99,7 +104,7 @@ export function checkHead(head: RequestHead): HttpError | null {
   if (hosts === 0 && http11) return new BadRequestError('HTTP/1.1 requires a Host header', 'H1W_BAD_HOST');
   if (hosts === 1 && !isValidHost(host)) return new BadRequestError('invalid Host header', 'H1W_BAD_HOST');
 
-  const targetError = checkTarget(head.method, head.target);
+  const targetError = checkTarget(head.method, head.target, http11 && hosts === 1 && host === '');
   if (targetError !== null) return targetError;
 
   if (transferEncoding !== null) {
@@ -118,15 +123,26 @@ export function checkHead(head: RequestHead): HttpError | null {
   return null;
 }
 
-// absolute-form: scheme "://" authority, then the path, query or nothing.
+// absolute-form: scheme "://" authority, then the path, query or nothing (a "#" is refused before this).
 const ABSOLUTE_FORM = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/([^/?#]*)(?:[/?#]|$)/;
 
-/** RFC 9112 §3.2: origin-form for most methods, absolute-form for any, `*` only for OPTIONS. */
-function checkTarget(method: string, target: string): HttpError | null {
+/** RFC 9112 §3.2: origin-form for most methods, absolute-form for any, `*` only for OPTIONS; none has a fragment.
+ *
+ * An empty Host: origin-form and `*` take their authority from Host (RFC 9112 §3.3), and an http URI with an
+ * empty host is invalid (RFC 9110 §4.2.1: a recipient MUST reject it), so in HTTP/1.1 an empty Host is as good
+ * as none → 400, as Http11Probe reads §3.2. An absolute-form target carries its own authority and the server
+ * ignores Host (RFC 9112 §3.2.2), so an empty one passes there; HTTP/1.0 may omit Host, so it may leave it
+ * empty too (`emptyHost` is only set for HTTP/1.1). */
+function checkTarget(method: string, target: string, emptyHost: boolean): HttpError | null {
   if (method === 'CONNECT') return new NotImplementedError('CONNECT is not supported', 'H1W_CONNECT_UNSUPPORTED');
+  // A fragment is the client's own business (RFC 9110 §4.2.5): never part of a request target (a SHOULD, §3).
+  if (target.includes('#')) return new BadRequestError('a fragment (#...) is not part of a request target', 'H1W_BAD_TARGET');
   const first = target.charCodeAt(0);
-  if (first === 0x2f /* / */) return null;
-  if (target === '*') return method === 'OPTIONS' ? null : new BadRequestError('"*" is a target for OPTIONS only', 'H1W_BAD_TARGET');
+  if (first === 0x2f /* / */ || target === '*') {
+    if (emptyHost) return new BadRequestError('an empty Host leaves the target without a host', 'H1W_BAD_HOST');
+    if (first === 0x2f) return null;
+    return method === 'OPTIONS' ? null : new BadRequestError('"*" is a target for OPTIONS only', 'H1W_BAD_TARGET');
+  }
   const absolute = ABSOLUTE_FORM.exec(target);
   if (absolute === null) return new BadRequestError('invalid request target', 'H1W_BAD_TARGET');
   // The authority is a host as in Host: no userinfo (RFC 9110 §4.2.4: an error, a phishing tool), not empty.

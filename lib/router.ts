@@ -1,9 +1,11 @@
-// A small router, for the demo and for users who want one: "METHOD /path" keys, `:name` segments, HEAD
-// served by GET routes, OPTIONS answered from the table (RFC 9110 §9.3.7), 404 for unknown paths, 405 with
-// Allow for a known path and the wrong method, and a serializer per route.
+// A small router, for the demo and for users who want one: "METHOD /path" keys (a bare "/path" takes any
+// method), `:name` segments, HEAD served by GET routes, OPTIONS answered from the table (RFC 9110 §9.3.7) unless
+// a route names OPTIONS itself, 404 for unknown paths, 405 with Allow for a known path and the wrong method,
+// and a serializer per route.
 import { HttpError } from './errors.js';
 import type { Handler } from './handle.js';
 import type { Request } from './request.js';
+import { HANDLED_METHODS } from './request-rules.js';
 import { isResult, type Result } from './result.js';
 import type { Serializer } from './serializers/serializer.js';
 
@@ -21,15 +23,22 @@ interface Route {
   handler: Handler;
 }
 
-/** The methods a set of routes allows, as an Allow value: HEAD with GET, OPTIONS always, sorted. */
+/** The methods a set of routes allows, as an Allow value: HEAD with GET, OPTIONS always, sorted. Allow has no
+ * word for "any method", so a route that takes any lists every method that can reach a handler. */
 function allowValue(methods: Iterable<string>): string {
   const all = new Set<string>(['OPTIONS']);
   for (const m of methods) {
-    if (m === '*') continue; // "any method": nothing more to list
-    all.add(m);
+    if (m === '*') for (const any of HANDLED_METHODS) all.add(any);
+    else all.add(m);
     if (m === 'GET') all.add('HEAD');
   }
   return [...all].sort().join(', ');
+}
+
+/** A route takes a request's method: its own, or any but OPTIONS (which the table answers, truthfully, unless a
+ * route names it). */
+function takes(route: Route, method: string): boolean {
+  return route.method === method || (route.method === '*' && method !== 'OPTIONS');
 }
 
 function split(path: string): string[] {
@@ -104,7 +113,7 @@ export function router(table: RouteTable): Handler {
     const method = req.method;
     const statics = exact.get(canonical(req.path));
     if (statics !== undefined) {
-      for (const route of statics) if (route.method === method || route.method === '*') return route.handler(req);
+      for (const route of statics) if (takes(route, method)) return route.handler(req);
     }
     // OPTIONS * (the only request a "*" target reaches us with) is about the server, not a path.
     if (req.target === '*') return { status: 204, headers: { Allow: serverAllow } };
@@ -112,7 +121,7 @@ export function router(table: RouteTable): Handler {
     let allowed: Set<string> | null = null;
     let fallback: { route: Route; params: Record<string, string> } | null = null;
     const consider = (route: Route, params: Record<string, string>): boolean => {
-      if (route.method === method || route.method === '*') return true;
+      if (takes(route, method)) return true;
       if (method === 'HEAD' && route.method === 'GET' && fallback === null) fallback = { route, params };
       allowed ??= new Set();
       allowed.add(route.method);

@@ -3,12 +3,13 @@
 // response is written, so it can still become a clean 500.
 import { isStreamBody, toBodySource, type BodySource } from './body-source.js';
 import { errorBody, HttpError, InvalidResponseError, NotAcceptableError, SerializeError } from './errors.js';
-import { BODY_STREAM, BODY_WHOLE, EMPTY_HEADERS, headerBlock, type HeaderBlock } from './frame.js';
+import { BODY_STREAM, BODY_WHOLE, EMPTY_HEADERS, headerBlock, responseWarning, type HeaderBlock } from './frame.js';
 import { isResult, type Result, type TrailerInput } from './result.js';
 import { html, Html } from './serializers/html.js';
 import { negotiate } from './serializers/negotiate.js';
 import type { Chunk, Serializer } from './serializers/serializer.js';
 import { isValidStatus, statusHasNoBody } from './status.js';
+import { warnOnce } from './warnings.js';
 
 /** A response ready to be framed. */
 export interface Serialized {
@@ -38,6 +39,12 @@ export interface SerializeContext {
 const TEXT_TYPE = 'text/plain; charset=utf-8';
 const BYTES_TYPE = 'application/octet-stream';
 const JSON_TYPE = 'application/json';
+
+/** A response that can be sent but breaks a MUST (a 405 without Allow): a process warning, once. */
+function warnAbout(status: number, headers: HeaderBlock): void {
+  const warning = responseWarning(status, headers);
+  if (warning !== null) warnOnce(warning);
+}
 
 function byteLengthOf(chunk: Chunk): number {
   return typeof chunk === 'string' ? Buffer.byteLength(chunk, 'utf8') : chunk.byteLength;
@@ -77,6 +84,7 @@ export function serializeValue(value: unknown, accept: string | undefined, ctx: 
   // 1xx are interim responses; a handler gives the final one (100 Continue is the server's business).
   if (status < 200) throw new InvalidResponseError(`${status} is an interim status, not a response`, 'H1W_INVALID_STATUS');
   const headers = headerBlock(result.headers);
+  warnAbout(status, headers);
   let declared = -1;
   if (result.length !== undefined) {
     if (!Number.isSafeInteger(result.length) || result.length < 0) {
@@ -185,5 +193,6 @@ export function serializeError(error: HttpError): Serialized {
       headers = EMPTY_HEADERS; // an HttpError with bad headers still gets its status out
     }
   }
+  warnAbout(error.status, headers);
   return whole(error.status, headers, JSON_TYPE, errorBody(error), 'error');
 }

@@ -6,7 +6,7 @@ import type { Handler } from './handle.js';
 import * as limits from './limits.js';
 import { ConnectionPool, type ServerStats } from './pool.js';
 import { Observer } from './stages.js';
-import { Tracer } from './trace.js';
+import { createTracer } from './trace.js';
 
 export interface CloseOptions {
   /** How long in-flight requests get before their connections are destroyed, ms. */
@@ -23,8 +23,7 @@ export class Server {
   constructor(handler: Handler, options: ServerOptions = {}) {
     if (typeof handler !== 'function') throw new TypeError('createServer needs a handler function');
     this.config = resolveConfig(options);
-    const trace = options.trace;
-    const tracer = trace === undefined || trace === false ? null : new Tracer(trace === true ? process.stderr : trace);
+    const tracer = createTracer(options.trace);
     const observer = new Observer(options.hooks ?? {}, tracer, options.timings === true || this.config.serverTiming);
     this.pool = new ConnectionPool(this.config, observer, handler);
     this.net = net.createServer(

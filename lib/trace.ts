@@ -1,14 +1,77 @@
 // `trace: true`: an annotated wire log, one line per stage, for people learning what HTTP/1.1 puts on the
 // wire. Each line starts with the connection (or connection.request) id and the stage's name. It goes to
-// stderr or a stream you pass, never into a response.
+// stderr or a stream you pass, never into a response. Credentials in heads are redacted unless asked for.
 import type { Writable } from 'node:stream';
 import type { StageListener, StageName } from './stages.js';
 
 type Data = Record<string, unknown>;
 
+/** Header fields whose values are credentials: a trace shows `[redacted N bytes]` in their place. */
+export const CREDENTIAL_HEADERS: readonly string[] = ['authorization', 'proxy-authorization', 'cookie', 'set-cookie'];
+
+/** Fields whose value starts with an authentication scheme (RFC 9110 §11.4), which stays visible. */
+const SCHEME_FIRST = new Set(['authorization', 'proxy-authorization']);
+
+export interface TraceOptions {
+  /** Where the lines go (default: stderr). */
+  stream?: Writable;
+  /** More header fields whose values are credentials (`'x-api-key'`), redacted like CREDENTIAL_HEADERS. */
+  redact?: readonly string[];
+  /** Show credential values in full: only for a local server you are learning with (default false). */
+  showCredentials?: boolean;
+}
+
+/** The `trace` server option: true for stderr, a stream, or TraceOptions. */
+export type TraceOption = boolean | Writable | TraceOptions;
+
 function show(text: string): string {
   // Make CR and LF visible: the point is to see exactly what was on the wire.
   return text.replace(/\r\n/g, '␍␊ ').trimEnd();
+}
+
+/**
+ * A head ("start line\r\nName: value\r\n…") with the values of the fields in `names` (lower case) replaced by
+ * `[redacted N bytes]`; an Authorization keeps its scheme (`Bearer [redacted 12 bytes]`), so a learner still
+ * sees which kind of credentials went by.
+ */
+export function redactHead(head: string, names: ReadonlySet<string>): string {
+  if (names.size === 0) return head;
+  const lines = head.split('\r\n');
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i] as string;
+    const colon = line.indexOf(':');
+    if (colon <= 0) continue;
+    const name = line.slice(0, colon).toLowerCase();
+    if (!names.has(name)) continue;
+    let value = line.slice(colon + 1).replace(/^[ \t]+/, '');
+    let scheme = '';
+    const space = value.indexOf(' ');
+    if (SCHEME_FIRST.has(name) && space > 0) {
+      scheme = `${value.slice(0, space)} `;
+      value = value.slice(space + 1).replace(/^ +/, '');
+    }
+    lines[i] = `${line.slice(0, colon)}: ${scheme}[redacted ${value.length} bytes]`;
+  }
+  return lines.join('\r\n');
+}
+
+function isStream(value: unknown): value is Writable {
+  return typeof (value as { write?: unknown }).write === 'function';
+}
+
+/** The tracer the `trace` option asks for, or null. Throws a TypeError on an option it cannot use. */
+export function createTracer(option: TraceOption | undefined): Tracer | null {
+  if (option === undefined || option === false) return null;
+  if (option === true) return new Tracer(process.stderr);
+  if (typeof option !== 'object' || option === null) throw new TypeError(`option trace must be a boolean, a stream or an object, got ${String(option)}`);
+  if (isStream(option)) return new Tracer(option);
+  const { stream, redact = [], showCredentials = false } = option;
+  if (stream !== undefined && !isStream(stream)) throw new TypeError('option trace.stream must be a writable stream');
+  if (!Array.isArray(redact) || !redact.every((name) => typeof name === 'string')) {
+    throw new TypeError('option trace.redact must be a list of header names');
+  }
+  const names = showCredentials === true ? [] : [...CREDENTIAL_HEADERS, ...redact.map((name) => name.toLowerCase())];
+  return new Tracer(stream ?? process.stderr, names);
 }
 
 function ms(value: unknown): string {
@@ -22,13 +85,16 @@ function requestId(data: Data): string {
 
 export class Tracer implements StageListener {
   private readonly out: Writable;
+  private readonly redacted: ReadonlySet<string>;
   // A trace must never hold the server's memory hostage: while the stream is full, lines are counted and
   // dropped, and the count is written once it drains.
   private full = false;
   private dropped = 0;
 
-  constructor(out: Writable) {
+  /** `redact`: header names (lower case) whose values never reach the trace; by default the credentials. */
+  constructor(out: Writable, redact: readonly string[] = CREDENTIAL_HEADERS) {
     this.out = out;
+    this.redacted = new Set(redact);
   }
 
   private write(line: string): void {
@@ -55,7 +121,7 @@ export class Tracer implements StageListener {
         line = `${d.connection} accept   from ${d.remoteAddress}:${d.remotePort}`;
         break;
       case 'parse':
-        line = `${requestId(d)} parse    ${show(String(d.head))}`;
+        line = `${requestId(d)} parse    ${show(redactHead(String(d.head), this.redacted))}`;
         break;
       case 'handle':
         line = `${requestId(d)} handle   ${ms(d.durationMs)}${d.error ? ` threw ${String((d.error as Error)?.message ?? d.error)}` : ''}`;
@@ -64,7 +130,7 @@ export class Tracer implements StageListener {
         line = `${requestId(d)} serialize ${d.serializer || '(none)'} ${d.bytes === -1 ? 'stream' : `${d.bytes} bytes`} ${ms(d.durationMs)}`;
         break;
       case 'frame':
-        line = `${requestId(d)} frame    ${d.framing} ${show(String(d.head))}`;
+        line = `${requestId(d)} frame    ${d.framing} ${show(redactHead(String(d.head), this.redacted))}`;
         break;
       case 'write':
         line = `${d.connection} write    ${d.bytes} bytes in ${d.writes} piece(s)`;

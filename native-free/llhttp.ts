@@ -144,6 +144,12 @@ export const METHOD_NAMES: readonly string[] = (() => {
   return names;
 })();
 
+/** The methods llhttp parses in an HTTP request (its METHODS_HTTP), by name. */
+export const REQUEST_METHODS: readonly string[] = (() => {
+  const { METHODS_HTTP } = require('undici/lib/llhttp/constants.js') as { METHODS_HTTP: number[] };
+  return METHODS_HTTP.map((n) => METHOD_NAMES[n] as string);
+})();
+
 /** One llhttp parser struct. Reset and reuse it; free it when it leaves the free list for good. */
 export class Llhttp {
   readonly sink: LlhttpSink;

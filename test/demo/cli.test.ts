@@ -2,10 +2,13 @@
 // stdout line says where it listens; flags reach the server; bad flags exit 2; SIGTERM exits 0 after
 // in-flight requests finish.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Conversation, DATE, KEEP, talk } from '../helpers/exact.js';
+import { waitFor } from '../helpers/process.js';
 
 const CLI = fileURLToPath(new URL('../../lib/cli.js', import.meta.url));
 
@@ -160,11 +163,45 @@ test('--max-connections 1 refuses a second connection with 503; --trace logs the
     // The first connection is unaffected.
     await first.write('GET /status/201 HTTP/1.1\r\nHost: h\r\n\r\n');
     await first.until((t) => t.endsWith('{"status":201}'));
+    await first.write('GET /status/202 HTTP/1.1\r\nHost: h\r\nAuthorization: Basic c2VjcmV0\r\n\r\n');
+    await first.until((t) => t.endsWith('{"status":202}'));
     const log = demo.stderr();
     assert.ok(/^1\.1 parse +GET \/ HTTP\/1\.1/m.test(log), log);
     assert.ok(/^1\.2 frame +length HTTP\/1\.1 201 Created/m.test(log), log);
+    assert.ok(log.includes('Authorization: Basic [redacted 8 bytes]'), log);
+    assert.not.ok(log.includes('c2VjcmV0'), log);
   } finally {
     first.destroy();
+    demo.child.kill('SIGTERM');
+    await demo.exited;
+  }
+});
+
+test('--write-timeout: a client that stops reading is dropped once the server\'s writes make no progress that long', async () => {
+  const demo = await spawnDemo(['--write-timeout', '300', '--trace']);
+  const socket = net.connect(demo.port, '127.0.0.1');
+  socket.on('error', () => {});
+  try {
+    await once(socket, 'connect');
+    socket.pause(); // never read: the kernel's buffers fill, then the writes stall
+    socket.write('GET /stream?chunks=4096&size=1048576 HTTP/1.1\r\nHost: h\r\n\r\n');
+    const stalled = await waitFor(() => /^\d+ close +write-stalled/m.test(demo.stderr()), 8000);
+    assert.ok(stalled, demo.stderr().slice(-1500));
+  } finally {
+    socket.destroy();
+    demo.child.kill('SIGTERM');
+    await demo.exited;
+  }
+});
+
+test('--trace-credentials: the wire log shows credential values (for local teaching)', async () => {
+  const demo = await spawnDemo(['--trace-credentials']);
+  try {
+    await talk(demo.port, 'GET / HTTP/1.1\r\nHost: h\r\nCookie: sid=visible\r\n\r\n');
+    const seen = await waitFor(() => demo.stderr().includes(' frame '), 3000);
+    assert.ok(seen, demo.stderr());
+    assert.ok(demo.stderr().includes('Cookie: sid=visible'), demo.stderr());
+  } finally {
     demo.child.kill('SIGTERM');
     await demo.exited;
   }
@@ -175,6 +212,7 @@ test('bad flags and commands exit with code 2 and print the usage', async () => 
     ['demo', '--port', 'abc'],
     ['demo', '--headers-timeout', '-5'],
     ['demo', '--max-body-size', '1.5'],
+    ['demo', '--write-timeout', 'soon'],
     ['demo', '--no-such-flag'],
     ['demo', '--port'],
     ['serve'],

@@ -8,6 +8,8 @@ import * as assert from 'uvu/assert';
 import { CLOSE, DATE, everyVariant, expectExact, KEEP, talk } from '../helpers/exact.js';
 import { waitFor } from '../helpers/process.js';
 import { headerOf } from '../helpers/response-parser.js';
+import { MAX_STREAM_CHUNK } from '../../lib/demo.js';
+import { HANDLED_METHODS } from '../../lib/request-rules.js';
 import { startDemo, type Running } from '../helpers/server.js';
 
 let demo: Running;
@@ -150,7 +152,15 @@ test('/stream?chunks=N&size=B: N chunks of B bytes, exactly', async () => {
   assert.is(bad.responses[0]?.status, 400);
 });
 
-test('/status/NNN: that status with {"status":N}; 204 and 304 without a body; out of range → 400', async () => {
+test(`/stream: a chunk of MAX_STREAM_CHUNK (${MAX_STREAM_CHUNK}) bytes is served, one more byte is 400`, async () => {
+  const most = await talk(demo.port, get(`/stream?chunks=2&size=${MAX_STREAM_CHUNK}`), { timeoutMs: 8000 });
+  assert.is(most.responses[0]?.status, 200);
+  assert.is(most.responses[0]?.body.length, 2 * MAX_STREAM_CHUNK);
+  const body = `{"error":{"status":400,"code":"H1W_DEMO_BAD_PARAMETER","message":"size must be an integer from 1 to ${MAX_STREAM_CHUNK}"}}`;
+  await expectExact(demo.port, get(`/stream?chunks=1&size=${MAX_STREAM_CHUNK + 1}`), json('400 Bad Request', body), { closes: false });
+});
+
+test('/status/NNN: that status with {"status":N}; 204 and 304 without a body; 405 with Allow; out of range → 400', async () => {
   const statuses = [
     [200, 'OK'],
     [201, 'Created'],
@@ -171,6 +181,8 @@ test('/status/NNN: that status with {"status":N}; 204 and 304 without a body; ou
     closes: false,
     responses: 2,
   });
+  // A 405 lists what the route takes (RFC 9110 §15.5.6).
+  await expectExact(demo.port, get('/status/405'), json('405 Method Not Allowed', '{"status":405}', 'Allow: GET, HEAD, OPTIONS\r\n'), { closes: false });
   const bad = await Promise.all(['199', '600', 'abc', '2000'].map((code) => talk(demo.port, get(`/status/${code}`))));
   bad.forEach((r, i) => {
     assert.is(r.responses[0]?.status, 400, String(i));
@@ -217,13 +229,16 @@ test('unknown path → 404; wrong method → 405 with Allow', async () => {
   );
 });
 
-test('OPTIONS: 204 with the path\'s Allow, OPTIONS * with every method the demo takes (RFC 9110 §9.3.7)', async () => {
+test('OPTIONS: 204 with the path\'s Allow; /echo and OPTIONS * list every method the demo takes (RFC 9110 §9.3.7)', async () => {
   const noContent = (allow: string): string => `HTTP/1.1 204 No Content\r\nAllow: ${allow}\r\nDate: ${DATE}\r\n${KEEP}\r\n`;
+  // /echo takes any method, so the server as a whole does too; /orders takes GET (and HEAD).
+  const every = HANDLED_METHODS.join(', ');
+  assert.ok(every.includes('POST, PROPFIND') && every.includes('PUT, QUERY'), every);
   await expectExact(
     demo.port,
-    'OPTIONS * HTTP/1.1\r\nHost: demo\r\n\r\nOPTIONS /orders?rows=3 HTTP/1.1\r\nHost: demo\r\n\r\n',
-    noContent('GET, HEAD, OPTIONS') + noContent('GET, HEAD, OPTIONS'),
-    { closes: false, responses: 2 },
+    'OPTIONS * HTTP/1.1\r\nHost: demo\r\n\r\nOPTIONS /orders?rows=3 HTTP/1.1\r\nHost: demo\r\n\r\nOPTIONS /echo HTTP/1.1\r\nHost: demo\r\nContent-Length: 2\r\n\r\nhi',
+    noContent(every) + noContent('GET, HEAD, OPTIONS') + noContent(every),
+    { closes: false, responses: 3 },
   );
   await expectExact(demo.port, 'OPTIONS /nope HTTP/1.1\r\nHost: demo\r\n\r\n', json('404 Not Found', '{"error":{"status":404,"code":"H1W_NOT_FOUND","message":"no route for /nope"}}'), {
     closes: false,

@@ -31,6 +31,11 @@ export function normalize(text: string, skewMs = 5000): string {
   });
 }
 
+/** The exact text of a 200 `text/plain` response (Date normalised), keeping the connection or closing it. */
+export function textResponse(body: string, close = false): string {
+  return `HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nDate: ${DATE}\r\n${close ? CLOSE : KEEP}\r\n${body}`;
+}
+
 /** One send variant: how the request bytes are cut into writes. */
 export interface Variant {
   split: Split;

@@ -14,6 +14,7 @@ import {
   FRAME_LENGTH,
   FRAME_NONE,
   headerBlock,
+  responseWarning,
   type HeaderBlock,
 } from '../../lib/frame.js';
 import type { HeaderInput } from '../../lib/result.js';
@@ -81,6 +82,19 @@ test('headerBlock: Content-Type and Date are noted (the server then sends none o
   assert.ok(block.contentType);
   assert.ok(block.date);
   assert.is(block.text, 'content-TYPE: text/csv\r\nDATE: Thu, 01 Jan 1970 00:00:00 GMT\r\n');
+});
+
+test('headerBlock: Allow is noted and sent; responseWarning flags a 405 without it (RFC 9110 §15.5.6)', () => {
+  const block = headerBlock({ allow: 'GET, HEAD' });
+  assert.ok(block.allow);
+  assert.is(block.text, 'allow: GET, HEAD\r\n');
+  assert.is(headerBlock({ 'X-Allow': 'GET' }).allow, false);
+  assert.is(EMPTY_HEADERS.allow, false);
+  assert.is(responseWarning(405, EMPTY_HEADERS), 'H1W_405_WITHOUT_ALLOW');
+  assert.is(responseWarning(405, headerBlock([['X-Allow', 'GET']])), 'H1W_405_WITHOUT_ALLOW');
+  assert.is(responseWarning(405, block), null);
+  assert.is(responseWarning(405, headerBlock({ Allow: '' })), null, 'an empty Allow says "no methods": allowed');
+  for (const status of [200, 400, 404, 501]) assert.is(responseWarning(status, EMPTY_HEADERS), null);
 });
 
 test('headerBlock: Content-Length is taken as the declared length, not repeated', () => {

@@ -2,9 +2,10 @@
 // time and cut at random (fixed seeds), and must produce exactly the same messages.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { PARSE_DONE, PARSE_ERROR, PARSE_PAUSED, RequestParser, type RequestHead } from '../../lib/parser.js';
+import { MAX_EMPTY_LINES, PARSE_DONE, PARSE_ERROR, PARSE_PAUSED, RequestParser, type RequestHead } from '../../lib/parser.js';
 import { bytes, drive, driveWith, essence, LIMITS, SPLITS, type DriveOptions, type Outcome } from './parse-driver.js';
 import { requestHead } from '../helpers/fixtures.js';
+import { HANDLED_METHODS } from '../../lib/request-rules.js';
 
 function head(fields: Partial<RequestHead> & { rawHeaders: string[] }): RequestHead {
   return requestHead(fields.rawHeaders, fields);
@@ -56,6 +57,11 @@ test('header names keep their case and order; repeated fields stay separate', ()
   assert.equal(out.messages[0]!.head.rawHeaders, ['host', 'a', 'X-One', '1', 'x-one', '2', 'COOKIE', 'c=1']);
 });
 
+test('methods: every one in HANDLED_METHODS is parsed and delivered; CONNECT and PRI never are', () => {
+  for (const method of HANDLED_METHODS) assert.is(expectOk(`${method} /x HTTP/1.1\r\n${H}\r\n`).messages[0]!.head.method, method);
+  for (const method of ['CONNECT', 'PRI']) assert.ok(drive(`${method} /x HTTP/1.1\r\n${H}\r\n`).error !== null, method);
+});
+
 test('methods: every standard method but CONNECT is parsed', () => {
   for (const method of ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'TRACE']) {
     const out = expectOk(`${method} /x HTTP/1.1\r\n${H}\r\n`);
@@ -80,24 +86,82 @@ test('field values: obs-text (0x80-0xFF) is kept byte for byte', () => {
   assert.equal([...Buffer.from(got, 'latin1')], [...bytes(value)]);
 });
 
-test('an empty Host is allowed (RFC 9112 §3.2: the authority may be empty)', () => {
-  const out = expectOk('GET / HTTP/1.1\r\nHost:\r\n\r\n');
-  assert.equal(out.messages[0]!.head.rawHeaders, ['Host', '']);
+test('an empty Host: 400 with an origin-form target in HTTP/1.1 (RFC 9112 §3.2), accepted with absolute-form and in HTTP/1.0', () => {
+  for (const host of ['Host:', 'Host: ', 'Host:\t ']) {
+    const out = expectError(`GET / HTTP/1.1\r\n${host}\r\n\r\n`, 400, 'H1W_BAD_HOST');
+    assert.is(out.messages.length, 0);
+    expectError(`OPTIONS * HTTP/1.1\r\n${host}\r\n\r\n`, 400, 'H1W_BAD_HOST');
+    assert.equal(expectOk(`GET http://a.example/ HTTP/1.1\r\n${host}\r\n\r\n`).messages[0]!.head.rawHeaders, ['Host', '']);
+    assert.equal(expectOk(`GET / HTTP/1.0\r\n${host}\r\n\r\n`).messages[0]!.head.rawHeaders, ['Host', '']);
+  }
 });
 
-test('leading empty lines before a request line are ignored (RFC 9112 §2.2)', () => {
-  const out = expectOk(`\r\n\r\nGET / HTTP/1.1\r\n${H}\r\n`);
-  assert.is(out.messages.length, 1);
-  assert.is(out.messages[0]!.head.target, '/');
-  // And between pipelined requests.
-  const two = expectOk(`GET /a HTTP/1.1\r\n${H}\r\n\r\nGET /b HTTP/1.1\r\n${H}\r\n`);
-  assert.equal(two.messages.map((m) => m.head.target), ['/a', '/b']);
+test('leading empty lines: up to MAX_EMPTY_LINES are ignored before each request line, one more is 400 (RFC 9112 §2.2)', () => {
+  const get = (target: string): string => `GET ${target} HTTP/1.1\r\n${H}\r\n`;
+  const most = '\r\n'.repeat(MAX_EMPTY_LINES);
+  const tooMany = '\r\n'.repeat(MAX_EMPTY_LINES + 1);
+  // After each kind of message end: the start of the connection, a head, a Content-Length body (ending in CR
+  // and LF bytes of its own), a chunked body, a chunked body with trailers, an HTTP/1.0 head without fields.
+  const before = [
+    '',
+    get('/a'),
+    `POST /a HTTP/1.1\r\n${H}Content-Length: 4\r\n\r\nx\r\n\r`,
+    `POST /a HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\n1\r\nx\r\n0\r\n\r\n`,
+    `POST /a HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\n1\r\nx\r\n0\r\nT: v\r\n\r\n`,
+    `GET /a HTTP/1.0\r\nConnection: keep-alive\r\n\r\n`,
+  ];
+  for (const first of before) {
+    const n = first === '' ? 0 : 1;
+    const ok = expectOk(`${first}${most}${get('/b')}`);
+    assert.equal(ok.messages.map((m) => m.head.target).slice(n), ['/b'], JSON.stringify(first));
+    // Refused when the request line comes, and before it, as soon as there are too many.
+    for (const rest of [get('/b'), 'GE', '']) {
+      const out = expectError(`${first}${tooMany}${rest}`, 400, 'H1W_TOO_MANY_EMPTY_LINES');
+      assert.is(out.messages.length, n, JSON.stringify(first + rest));
+      assert.ok(out.error!.message.includes(`more than ${MAX_EMPTY_LINES} empty lines`), out.error!.message);
+    }
+  }
+  // Any mix of CR and LF is an empty line to llhttp: counted as bytes, two a line.
+  expectOk(`${'\n'.repeat(2 * MAX_EMPTY_LINES)}${get('/')}`);
+  expectError(`${'\n'.repeat(2 * MAX_EMPTY_LINES + 1)}${get('/')}`, 400, 'H1W_TOO_MANY_EMPTY_LINES');
+  expectError(`${'\r'.repeat(2 * MAX_EMPTY_LINES + 1)}${get('/')}`, 400, 'H1W_TOO_MANY_EMPTY_LINES');
+  // The count starts again with every message: the most before each of several pipelined requests is fine.
+  const three = expectOk(`${most}${get('/1')}${most}${get('/2')}${most}${get('/3')}`);
+  assert.equal(three.messages.map((m) => m.head.target), ['/1', '/2', '/3']);
+  // A megabyte of them is refused in the first read.
+  const flood = drive('\r\n'.repeat(512 * 1024));
+  assert.is(flood.error?.code, 'H1W_TOO_MANY_EMPTY_LINES');
+  assert.is(flood.errorAt, 512 * 1024 * 2);
+});
+
+test('the count of empty lines goes on across a paused execute, and starts afresh on bind()', () => {
+  const parser = new RequestParser(LIMITS);
+  const input = `GET /a HTTP/1.1\r\n${H}\r\n${'\r\n'.repeat(MAX_EMPTY_LINES)}GET /b HTTP/1.1\r\n${H}\r\n`;
+  for (const { split, seed } of SPLITS) {
+    // Budget 1: a pause after each message, and the next execute starts where it stopped.
+    const out = driveWith(parser, input, { split, seed, budget: 1 });
+    assert.is(out.error, null, `${split} ${seed}`);
+    assert.equal(out.messages.map((m) => m.head.target), ['/a', '/b']);
+    const over = driveWith(parser, input.replace('\r\nGET /b', '\r\n\r\nGET /b'), { split, seed, budget: 1 });
+    assert.is(over.error?.code, 'H1W_TOO_MANY_EMPTY_LINES', `${split} ${seed}`);
+  }
+  // The whole allowance on one binding, then a fresh bind: nothing carries over.
+  assert.is(driveWith(parser, '\r\n'.repeat(MAX_EMPTY_LINES), {}).error, null);
+  assert.is(driveWith(parser, `${'\r\n'.repeat(MAX_EMPTY_LINES)}GET / HTTP/1.1\r\n${H}\r\n`, {}).error, null);
+  parser.free();
 });
 
 test('target forms: origin, absolute and asterisk (OPTIONS)', () => {
   assert.is(expectOk(`GET http://example.com/a?b HTTP/1.1\r\n${H}\r\n`).messages[0]!.head.target, 'http://example.com/a?b');
   assert.is(expectOk(`OPTIONS * HTTP/1.1\r\n${H}\r\n`).messages[0]!.head.target, '*');
-  assert.is(expectOk(`GET /p%20q/r;s?t=u&v#w HTTP/1.1\r\n${H}\r\n`).messages[0]!.head.target.startsWith('/p%20q/r;s?t=u&v'), true);
+  assert.is(expectOk(`GET /p%20q/r;s?t=u&v HTTP/1.1\r\n${H}\r\n`).messages[0]!.head.target, '/p%20q/r;s?t=u&v');
+});
+
+test('400: a fragment in the target, origin-form or absolute-form (RFC 9112 §3.2)', () => {
+  for (const target of ['/p#w', '/p%20q/r;s?t=u&v#w', '/#', 'http://example.com/a#b']) {
+    const out = expectError(`GET ${target} HTTP/1.1\r\n${H}\r\n`, 400, 'H1W_BAD_TARGET');
+    assert.is(out.messages.length, 0, target);
+  }
 });
 
 test('HTTP/1.0: no Host needed, not kept alive unless asked', () => {
@@ -395,6 +459,25 @@ test('a chunked message with Connection: close pauses after its last chunk and t
     assert.equal(out.pauses, [first.length], `${split} ${seed}`);
     assert.is(out.messages.length, 1);
     assert.equal(out.messages[0]!.trailers, ['T', 'x']);
+  }
+});
+
+test('connection fields in trailers change nothing: the head decides keep-alive, and the next request is read (RFC 9110 §6.5.1)', () => {
+  const chunked = (trailers: string, headExtra = ''): string =>
+    `POST /a HTTP/1.1\r\n${H}${headExtra}Transfer-Encoding: chunked\r\n\r\n1\r\na\r\n0\r\n${trailers}\r\n`;
+  for (const trailers of ['Connection: close\r\n', 'connection: Close\r\nX: y\r\n', 'Connection: keep-alive, close\r\n', 'Proxy-Connection: close\r\n', 'Connection: upgrade\r\nUpgrade: h2c\r\n']) {
+    // Also with more pipelined behind, and a second trailer message: llhttp is started afresh each time.
+    const out = expectOk(chunked(trailers) + REQ(2) + chunked(trailers) + REQ(3));
+    assert.equal(out.messages.map((m) => [m.head.target, m.head.keepAlive]), [['/a', true], ['/2', true], ['/a', true], ['/3', true]], trailers);
+    assert.ok(out.messages[0]!.trailers!.length >= 2, 'the trailers are still delivered, as they came');
+    assert.equal(out.pauses.length, 0);
+  }
+  // A head that said close is not reopened by a trailer that says keep-alive.
+  const closing = chunked('Connection: keep-alive\r\n', 'Connection: close\r\n');
+  for (const { split, seed } of SPLITS) {
+    const out = drive(closing + REQ(2), { split, seed });
+    assert.equal(out.pauses, [closing.length], `${split} ${seed}`);
+    assert.equal(out.messages.map((m) => m.head.keepAlive), [false]);
   }
 });
 

@@ -51,7 +51,6 @@ test('Host: required once in HTTP/1.1, optional in HTTP/1.0, never twice', () =>
 
 test('Host: uri-host [ ":" port ] (RFC 9110 §7.2, RFC 3986 §3.2.2)', () => {
   const valid = [
-    '',
     'a',
     'example.com',
     'EXAMPLE.com:443',
@@ -105,6 +104,31 @@ test('targets: origin-form and absolute-form for any method, "*" only for OPTION
   for (const method of ['GET', 'HEAD', 'POST', 'PUT', 'TRACE']) {
     fails(head(['Host', 'a'], { method, target: '*' }), 400, 'H1W_BAD_TARGET');
   }
+});
+
+test('an empty Host: 400 for origin-form and "*" in HTTP/1.1 (the target would have no host); fine where the target names its own authority, and in HTTP/1.0', () => {
+  for (const empty of [['Host', ''], ['host', '']]) {
+    const e = fails(head(empty), 400, 'H1W_BAD_HOST');
+    assert.ok(e.message.includes('empty Host'), e.message);
+    fails(head(empty, { method: 'POST', target: '/a?b' }), 400, 'H1W_BAD_HOST');
+    fails(head(empty, { method: 'OPTIONS', target: '*' }), 400, 'H1W_BAD_HOST');
+    // absolute-form: the server ignores Host (RFC 9112 §3.2.2); its own authority is checked instead.
+    passes(head(empty, { target: 'http://a.example/p' }));
+    fails(head(empty, { target: 'http:///p' }), 400, 'H1W_BAD_TARGET');
+    // HTTP/1.0 may leave Host out, so it may leave it empty.
+    passes(head(empty, { versionMinor: 0 }));
+    passes(head(empty, { versionMinor: 0, method: 'OPTIONS', target: '*' }));
+  }
+  // CONNECT stays a 501 whatever its Host.
+  fails(head(['Host', ''], { method: 'CONNECT', target: 'a:443' }), 501, 'H1W_CONNECT_UNSUPPORTED');
+});
+
+test('targets: a fragment is part of no request-target form (RFC 9112 §3.2), anywhere in it', () => {
+  for (const target of ['/#', '/p#f', '/p?q#f', '/p?q=#', '#', '*#', 'http://a/p#f', 'http://a#f', 'http://a/?q#']) {
+    const e = fails(head(['Host', 'a'], { method: 'OPTIONS', target }), 400, 'H1W_BAD_TARGET');
+    assert.ok(e.message.includes('fragment'), `${target}: ${e.message}`);
+  }
+  fails(head(['Host', 'a'], { target: '/p#f', versionMinor: 0 }), 400, 'H1W_BAD_TARGET');
 });
 
 test('targets: anything else is refused, an absolute-form with userinfo or no host too (RFC 9110 §4.2.4)', () => {

@@ -5,6 +5,7 @@ import * as assert from 'uvu/assert';
 import { HttpError } from '../../lib/errors.js';
 import { Request } from '../../lib/request.js';
 import { reply, type Result } from '../../lib/result.js';
+import { HANDLED_METHODS } from '../../lib/request-rules.js';
 import { router } from '../../lib/router.js';
 import { json } from '../../lib/serializers/json.js';
 import { text } from '../../lib/serializers/text.js';
@@ -65,8 +66,26 @@ test(':name segments become params', () => {
   assert.is(handle(req('DELETE', '/items/x')), 'deleted x');
 });
 
-test('a route without a method takes every method', () => {
-  for (const m of ['GET', 'POST', 'PATCH', 'OPTIONS']) assert.is(handle(req(m, '/any')), `any ${m}`);
+const EVERY = HANDLED_METHODS.join(', ');
+
+test('a route without a method takes every method but OPTIONS, which lists them all in Allow (RFC 9110 §9.3.7)', () => {
+  for (const m of HANDLED_METHODS) if (m !== 'OPTIONS') assert.is(handle(req(m, '/any')), `any ${m}`);
+  assert.equal(handle(req('OPTIONS', '/any')), { status: 204, headers: { Allow: EVERY } });
+  // A route that names OPTIONS still gets it.
+  const own = router({ '/x': () => 'any', 'OPTIONS /x': () => 'mine' });
+  assert.is(own(req('OPTIONS', '/x')), 'mine');
+  assert.is(own(req('PUT', '/x')), 'any');
+  // With parameters too.
+  const param = router({ '/p/:id': (r) => `p ${r.params.id}` });
+  assert.is(param(req('DELETE', '/p/3')), 'p 3');
+  assert.equal(param(req('OPTIONS', '/p/3')), { status: 204, headers: { Allow: EVERY } });
+});
+
+test('HANDLED_METHODS are exactly the methods that reach a handler: sorted, with OPTIONS, without CONNECT and PRI', () => {
+  assert.equal([...HANDLED_METHODS], [...HANDLED_METHODS].sort());
+  for (const m of ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'TRACE', 'QUERY', 'PROPFIND']) assert.ok(HANDLED_METHODS.includes(m), m);
+  assert.not.ok(HANDLED_METHODS.includes('CONNECT'));
+  assert.not.ok(HANDLED_METHODS.includes('PRI'));
 });
 
 test('HEAD is served by the GET route', () => {
@@ -106,8 +125,8 @@ test('OPTIONS: 204 with the path\'s Allow; OPTIONS * with every method the table
   assert.equal(handle(req('OPTIONS', '/items/9')), { status: 204, headers: { Allow: 'DELETE, GET, HEAD, OPTIONS' } });
   assert.equal(handle(req('OPTIONS', '/')), { status: 204, headers: { Allow: 'GET, HEAD, OPTIONS' } });
   fails(() => handle(req('OPTIONS', '/nowhere')), 404);
-  // The "any method" route in the table adds nothing to list; the others do.
-  assert.equal(handle(req('OPTIONS', '*')), { status: 204, headers: { Allow: 'DELETE, GET, HEAD, OPTIONS, POST, PUT' } });
+  // The "any method" route in the table takes every method there is; so the server as a whole does.
+  assert.equal(handle(req('OPTIONS', '*')), { status: 204, headers: { Allow: EVERY } });
   const own = router({ 'GET /x': () => 'x', 'OPTIONS /x': () => 'mine', 'GET /:p': () => 'p' });
   assert.is(own(req('OPTIONS', '/x')), 'mine');
   assert.equal(own(req('OPTIONS', '*')), { status: 204, headers: { Allow: 'GET, HEAD, OPTIONS' } });

@@ -4,7 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Request } from '../../lib/request.js';
-import { CLOSE, Conversation, DATE, everyVariant, expectExact, KEEP, normalize, talk } from '../helpers/exact.js';
+import { CLOSE, Conversation, DATE, everyVariant, expectExact, normalize, talk, textResponse } from '../helpers/exact.js';
 import { start, type Running } from '../helpers/server.js';
 import { prng } from '../helpers/wire.js';
 
@@ -41,8 +41,7 @@ test.after(async () => {
   await app.close();
 });
 
-const text = (body: string, close = false): string =>
-  `HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nDate: ${DATE}\r\n${close ? CLOSE : KEEP}\r\n${body}`;
+const text = textResponse;
 
 test('Connection: close: the response says close, then FIN; a request and garbage after it are ignored', async () => {
   const before = handled;

@@ -154,6 +154,38 @@ test('trace: one line per stage, each starting with the id and the stage, into t
   }
 });
 
+test('trace: Authorization, Cookie and Set-Cookie values never reach the log unless showCredentials is set', async () => {
+  const logs = ['', ''];
+  const sinks = logs.map(
+    (_, i) =>
+      new Writable({
+        write(chunk, _encoding, done) {
+          logs[i] += String(chunk);
+          done();
+        },
+      }),
+  );
+  const answer = (): unknown => ({ status: 200, headers: { 'Set-Cookie': 'sid=server-secret; HttpOnly' }, body: 'ok' });
+  const redacted = await start(answer, { trace: sinks[0] });
+  const shown = await start(answer, { trace: { stream: sinks[1], showCredentials: true } });
+  try {
+    const request = 'GET / HTTP/1.1\r\nHost: h\r\nAuthorization: Bearer client-secret\r\nCookie: sid=cookie-secret\r\n\r\n';
+    await talk(redacted.port, request, { split: 'random', seed: 3 });
+    await talk(shown.port, request, { split: 'random', seed: 3 });
+    assert.ok(await waitFor(() => logs.every((log) => log.includes(' frame ')), 3000));
+    const [hidden, full] = logs as [string, string];
+    for (const secret of ['client-secret', 'cookie-secret', 'server-secret']) {
+      assert.not.ok(hidden.includes(secret), `${secret} in:\n${hidden}`);
+      assert.ok(full.includes(secret), `${secret} missing from:\n${full}`);
+    }
+    assert.match(hidden, /Authorization: Bearer \[redacted 13 bytes\]␍␊ Cookie: \[redacted 17 bytes\]/);
+    assert.match(hidden, /Set-Cookie: \[redacted 27 bytes\]/);
+  } finally {
+    await redacted.close();
+    await shown.close();
+  }
+});
+
 test('a hook that throws is reported on the error stage; the request is answered as usual', async () => {
   const errors: unknown[] = [];
   const server = await start(() => 'fine', {

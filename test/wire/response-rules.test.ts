@@ -1,12 +1,15 @@
 // Rules about what a response may be, and the bugs that broke them once: a handler cannot send an interim
 // (1xx) status or one outside 100–599 as its answer, a 205 carries no content, `continue: 'immediately'`
 // sends 100 Continue at once, a failed close-delimited stream ends with a reset (never a FIN that would make
-// a truncated body look whole), and a response that closes the connection still reads its own request body.
+// a truncated body look whole), a response that closes the connection still reads its own request body, and a
+// 405 without Allow is sent but warned about.
+import { spawn } from 'node:child_process';
 import net from 'node:net';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Conversation, DATE, KEEP, expectExact, talk } from '../helpers/exact.js';
 import { parseResponses } from '../helpers/response-parser.js';
+import { waitFor } from '../helpers/process.js';
 import { startDemo, start } from '../helpers/server.js';
 
 test('an interim or out-of-range status from a handler is a 500, never sent as the answer', async () => {
@@ -95,6 +98,43 @@ test('an answer to HEAD may state a Content-Length without carrying the body', a
     assert.is(result.normalized, `HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 1234\r\nDate: ${DATE}\r\n${KEEP}\r\n`);
   } finally {
     await server.close();
+  }
+});
+
+// In a process of its own: the warning is once per process, and this is what its user sees on stderr.
+const WARNING_SERVER = `
+  import { createServer, HttpError } from ${JSON.stringify(new URL('../../lib/index.js', import.meta.url).href)};
+  const server = createServer((req) => {
+    if (req.path === '/allow') return { status: 405, headers: { Allow: 'GET, HEAD' }, body: 'no' };
+    if (req.path === '/throw') throw new HttpError(405, 'not here');
+    return { status: 405, body: 'no' };
+  });
+  const address = await server.listen(0);
+  process.stdout.write(address.port + '\\n');
+`;
+
+test('a 405 without Allow, returned or thrown, is sent as it is, with one process warning (H1W_405_WITHOUT_ALLOW)', async () => {
+  const child = spawn(process.execPath, ['--input-type=module', '-e', WARNING_SERVER], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  try {
+    assert.ok(await waitFor(() => stdout.includes('\n'), 10_000), `no port; stderr: ${stderr}`);
+    const port = Number(stdout.trim());
+    const withAllow = await talk(port, 'GET /allow HTTP/1.1\r\nHost: h\r\n\r\n');
+    assert.match(withAllow.text, /^HTTP\/1\.1 405 Method Not Allowed\r\n[^]*\r\nAllow: GET, HEAD\r\n/);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.not.ok(stderr.includes('H1W_405_WITHOUT_ALLOW'), `no warning for a 405 with Allow: ${stderr}`);
+    const without = await talk(port, 'GET /a HTTP/1.1\r\nHost: h\r\n\r\nGET /b HTTP/1.1\r\nHost: h\r\n\r\nGET /throw HTTP/1.1\r\nHost: h\r\n\r\n', { responses: 3 });
+    assert.equal(without.responses.map((r) => r.status), [405, 405, 405]);
+    assert.not.match(without.text, /\r\nAllow:/);
+    assert.ok(await waitFor(() => stderr.includes('H1W_405_WITHOUT_ALLOW'), 3000), stderr);
+    await new Promise((r) => setTimeout(r, 100));
+    const warnings = stderr.match(/\[H1W_405_WITHOUT_ALLOW\] H1wireWarning: a handler answered 405 without an Allow header/g) ?? [];
+    assert.is(warnings.length, 1, stderr);
+  } finally {
+    child.kill('SIGKILL');
   }
 });
 
