@@ -101,6 +101,23 @@ test('a timeout of 2^31 ms or more is kept, not wrapped into "expired at once"',
   });
 });
 
+test('empty lines on a kept-alive connection do not extend its idle deadline', async () => {
+  await withServer(echoLength, { keepAliveTimeout: 800, keepAliveBuffer: 0 }, async (port) => {
+    const peer = await connect(port);
+    peer.socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    assert.ok(await waitFor(() => peer.text().includes('{"read":0}'), 2000));
+    const answeredAt = performance.now();
+    for (let i = 0; i < 3; i++) {
+      await sleep(250);
+      peer.socket.write('\r\n'); // each would have restarted the 0.8 s idle deadline
+    }
+    await peer.closed;
+    const ms = performance.now() - answeredAt;
+    assert.ok(ms < 800 + SLACK + 150, `closed ${ms.toFixed(0)} ms after the answer (idle timeout 800 ms)`);
+    assert.ok(ms >= 750, `closed ${ms.toFixed(0)} ms after the answer`);
+  });
+});
+
 test('a stream of 300,000 one-byte chunks leaves in few writes and does not starve other requests', async () => {
   const CHUNKS = 300_000;
   let writes = 0;
