@@ -6,6 +6,7 @@ import type { HandlerOutcome } from './handle.js';
 import type { Request } from './request.js';
 import type { BodyOwner, RequestBody } from './request-body.js';
 import type { Serialized } from './serialize.js';
+import { FRAME_NONE, type Framing } from './frame.js';
 import type { CloseReason } from './stages.js';
 
 /** The connection, as an exchange sees it. */
@@ -16,17 +17,53 @@ export interface ExchangeOwner {
   bodyDrained(ex: Exchange): void;
 }
 
-/** Where the response is. */
+/** Where the response is. Every move goes through Exchange.moveTo, which knows the legal ones. */
 export const EX_HANDLING = 0; // the handler has not settled yet
-export const EX_READY = 1; // serialized, waiting for its turn (and for the request, see Connection.releasable)
+export const EX_READY = 1; // serialized, waiting for its turn (and for the request, see keep-alive.ts release)
 export const EX_SENDING = 2; // head written; a streamed body is being pulled
-export const EX_DONE = 3; // every byte queued
+export const EX_DONE = 3; // every byte queued (or the exchange failed on its own)
+export type ExchangeState = typeof EX_HANDLING | typeof EX_READY | typeof EX_SENDING | typeof EX_DONE;
+export const EXCHANGE_STATE_NAMES = ['handling', 'ready', 'sending', 'done'] as const;
+
+/** Legal moves, as bit sets of target states per state. READY → READY replaces an answer not yet sent (an
+ * error wins over a value); SENDING → READY answers 500 for a stream that failed before its first byte. */
+const MOVES: readonly number[] = [
+  /* handling */ (1 << EX_READY) | (1 << EX_DONE),
+  /* ready    */ (1 << EX_READY) | (1 << EX_SENDING) | (1 << EX_DONE),
+  /* sending  */ (1 << EX_READY) | (1 << EX_DONE),
+  /* done     */ 0,
+];
+
+/** Checking moves costs a table lookup per move; on where tests run (H1W_CHECK_STATES=1), off in production. */
+const CHECK_MOVES = process.env.H1W_CHECK_STATES === '1';
+
+export class IllegalTransitionError extends Error {
+  readonly code = 'H1W_ILLEGAL_TRANSITION';
+  constructor(from: ExchangeState, to: ExchangeState) {
+    super(`exchange cannot move from ${EXCHANGE_STATE_NAMES[from]} to ${EXCHANGE_STATE_NAMES[to]}`);
+  }
+}
+
+/** Whether an exchange may move from `from` to `to`. */
+export function canMove(from: ExchangeState, to: ExchangeState): boolean {
+  return ((MOVES[from] as number) & (1 << to)) !== 0;
+}
 
 /** 100 Continue. */
 export const CONTINUE_NONE = 0; // not asked for
 export const CONTINUE_WANTED = 1; // asked for; sent when the handler reads the body
 export const CONTINUE_DUE = 2; // the handler reads: send it when this exchange's turn comes
 export const CONTINUE_SENT = 3;
+export type ContinueState = typeof CONTINUE_NONE | typeof CONTINUE_WANTED | typeof CONTINUE_DUE | typeof CONTINUE_SENT;
+
+/** What a parsed head tells an exchange. */
+export interface RequestFacts {
+  isHead: boolean;
+  http11: boolean;
+  keepAlive: boolean;
+  contentLength: number;
+  hasBody: boolean;
+}
 
 export class Exchange implements HandlerOutcome, BodyOwner {
   readonly owner: ExchangeOwner;
@@ -42,9 +79,10 @@ export class Exchange implements HandlerOutcome, BodyOwner {
   /** This request's body limit, when the server sets one per request (else the parser enforces its own). */
   bodyLimit = Infinity;
 
-  state = EX_HANDLING;
+  /** Read it; change it only through moveTo. */
+  state: ExchangeState = EX_HANDLING;
   requestComplete: boolean;
-  continueState = CONTINUE_NONE;
+  continueState: ContinueState = CONTINUE_NONE;
 
   /** The response to send, once serialized. */
   response: Serialized | null = null;
@@ -52,10 +90,10 @@ export class Exchange implements HandlerOutcome, BodyOwner {
   error: HttpError | null = null;
   /** The head as written, once framed. */
   head = '';
-  framing = 0;
+  framing: Framing = FRAME_NONE;
   /** The connection closes after this response, and why. */
   closeAfter = false;
-  closeReason: CloseReason = 'client-closed';
+  closeReason: CloseReason = 'client-asked';
   /** Body bytes written so far (to enforce a declared length). */
   bodyBytes = 0;
   /** The connection went away: stop pulling. */
@@ -68,13 +106,30 @@ export class Exchange implements HandlerOutcome, BodyOwner {
   tSerialized = 0;
   tFramed = 0;
 
-  constructor(owner: ExchangeOwner, isHead: boolean, http11: boolean, keepAlive: boolean, contentLength: number, complete: boolean) {
+  private constructor(owner: ExchangeOwner, isHead: boolean, http11: boolean, keepAlive: boolean, contentLength: number, complete: boolean) {
     this.owner = owner;
     this.isHead = isHead;
     this.http11 = http11;
     this.keepAlive = keepAlive;
     this.contentLength = contentLength;
     this.requestComplete = complete;
+  }
+
+  /** The exchange of a parsed request head. */
+  static forRequest(owner: ExchangeOwner, f: RequestFacts): Exchange {
+    return new Exchange(owner, f.isHead, f.http11, f.keepAlive, f.contentLength, !f.hasBody);
+  }
+
+  /** The answer to input that never became a request (garbage or silence where a head should be). It is
+   * HTTP/1.1, closes the connection, and has no body to wait for. */
+  static forUnparsed(owner: ExchangeOwner, isHead: boolean): Exchange {
+    return new Exchange(owner, isHead, true, false, -1, true);
+  }
+
+  /** Moves to `to`; an illegal move throws where moves are checked (tests), and is trusted elsewhere. */
+  moveTo(to: ExchangeState): void {
+    if (CHECK_MOVES && !canMove(this.state, to)) throw new IllegalTransitionError(this.state, to);
+    this.state = to;
   }
 
   /** Marks the connection to close after this response (the first reason given is kept). */

@@ -11,13 +11,16 @@ export const FRAME_NONE = 0; // no body at all (1xx, 204, 304): no length header
 export const FRAME_LENGTH = 1; // Content-Length
 export const FRAME_CHUNKED = 2; // Transfer-Encoding: chunked
 export const FRAME_CLOSE = 3; // the end of the body is the end of the connection (HTTP/1.0, unknown length)
+export type Framing = typeof FRAME_NONE | typeof FRAME_LENGTH | typeof FRAME_CHUNKED | typeof FRAME_CLOSE;
+export const FRAMING_NAMES = ['none', 'length', 'chunked', 'close'] as const;
 
 /** What the body is, for the framing decision. */
 export const BODY_WHOLE = 0; // a known number of bytes (possibly none)
 export const BODY_STREAM = 1; // chunks of a length not known in advance
+export type BodyKind = typeof BODY_WHOLE | typeof BODY_STREAM;
 
 /** RFC 9112 §6.3 from the server's side: the one framing a response can use. */
-export function chooseFraming(status: number, bodyKind: number, declaredLength: number, http11: boolean): number {
+export function chooseFraming(status: number, bodyKind: BodyKind, declaredLength: number, http11: boolean): Framing {
   if (statusHasNoBody(status)) return FRAME_NONE;
   if (bodyKind === BODY_WHOLE || declaredLength >= 0) return FRAME_LENGTH;
   return http11 ? FRAME_CHUNKED : FRAME_CLOSE;

@@ -50,6 +50,7 @@ export class ConnectionPool implements ConnectionHost {
   readonly writeDeadlines: DeadlineList<Connection>;
   readonly lingerDeadlines: DeadlineList<Connection>;
   readonly parkDeadlines: DeadlineList<Connection>;
+  /** The server is shutting down (responses say `Connection: close`, nothing new is read). */
   draining = false;
 
   private readonly freeConnections: Connection[] = [];
@@ -135,7 +136,7 @@ export class ConnectionPool implements ConnectionHost {
   released(conn: Connection, reason: CloseReason): void {
     this.closes[reason]++;
     if (reason === 'refused') this.refusing--;
-    const parser = conn.releaseParser();
+    const parser = conn.reader.releaseParser();
     if (parser !== null) this.returnParser(parser);
     if (this.freeConnections.length < limits.CONNECTION_FREE_LIST) this.freeConnections.push(conn);
     if (this.openCount === 0) {
@@ -161,9 +162,9 @@ export class ConnectionPool implements ConnectionHost {
   }
 
   /** Shutdown: idle connections close now, busy ones after their in-flight requests. */
-  drainAll(): void {
+  shutdownAll(): void {
     this.draining = true;
-    for (const list of this.states) for (const conn of list) conn.drain();
+    for (const list of this.states) for (const conn of list) conn.shutdown();
   }
 
   closeIdle(): number {

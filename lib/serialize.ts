@@ -3,7 +3,7 @@
 // response is written, so it can still become a clean 500.
 import { isStreamBody, toBodySource, type BodySource } from './body-source.js';
 import { errorBody, HttpError, InvalidResponseError, NotAcceptableError, SerializeError } from './errors.js';
-import { BODY_STREAM, BODY_WHOLE, EMPTY_HEADERS, headerBlock, responseWarning, type HeaderBlock } from './frame.js';
+import { BODY_STREAM, BODY_WHOLE, EMPTY_HEADERS, type BodyKind, headerBlock, responseWarning, type HeaderBlock } from './frame.js';
 import { isResult, type Result, type TrailerInput } from './result.js';
 import { html, Html } from './serializers/html.js';
 import { negotiate } from './serializers/negotiate.js';
@@ -17,7 +17,7 @@ export interface Serialized {
   headers: HeaderBlock;
   /** Content-Type to send unless the headers set one; null for none. */
   contentType: string | null;
-  kind: number; // BODY_WHOLE or BODY_STREAM
+  kind: BodyKind;
   /** The whole body (null = empty), and its length in bytes. */
   whole: Chunk | null;
   byteLength: number;

@@ -75,7 +75,7 @@ export class Server {
       if (this.net.listening) this.net.close(() => resolve());
       else resolve();
     });
-    this.pool.drainAll();
+    this.pool.shutdownAll();
     // A longer delay would overflow the timer and fire at once; 24.8 days is "never" for a shutdown.
     const timer = setTimeout(() => this.pool.destroyAll('server-closing'), Math.min(timeout, MAX_TIMER_DELAY));
     timer.unref();

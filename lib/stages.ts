@@ -20,9 +20,13 @@ export const CHANNELS = {
 
 export type StageName = keyof typeof CHANNELS;
 
-/** Why a connection closed. */
+/** Why a connection closed: who decided, and on what grounds (README, "Close reasons"). */
 export type CloseReason =
-  | 'client-closed'
+  | 'client-closed' // the client ended its side or reset the connection
+  | 'client-asked' // the request said `Connection: close` (or was HTTP/1.0 without keep-alive)
+  | 'response-close' // the handler's response said `Connection: close`
+  | 'close-delimited' // the response had no length: closing the connection is what ends its body
+  | 'unread-body' // answered without reading a body too large to skip (or waiting for a 100 Continue)
   | 'idle-timeout'
   | 'headers-timeout'
   | 'request-timeout'
@@ -35,6 +39,10 @@ export type CloseReason =
 
 export const CLOSE_REASONS: readonly CloseReason[] = [
   'client-closed',
+  'client-asked',
+  'response-close',
+  'close-delimited',
+  'unread-body',
   'idle-timeout',
   'headers-timeout',
   'request-timeout',

@@ -12,7 +12,8 @@ if (filter !== undefined) uvu[2] = filter;
 
 function run(label: string, command: string, args: string[]): void {
   process.stdout.write(`\n== ${label}\n`);
-  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', env: process.env });
+  // Exchange state moves are checked in tests (a table lookup each; off in production).
+  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', env: { ...process.env, H1W_CHECK_STATES: '1' } });
   if (result.status !== 0) {
     process.stdout.write(`\n== ${label}: failed (exit ${result.status ?? result.signal})\n`);
     process.exit(result.status ?? 1);

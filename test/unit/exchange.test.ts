@@ -18,7 +18,7 @@ function owner(): ExchangeOwner & { calls: string[] } {
 }
 
 test('a new exchange: handling, no response, nothing to close', () => {
-  const ex = new Exchange(owner(), true, false, false, 12, false);
+  const ex = Exchange.forRequest(owner(), { isHead: true, http11: false, keepAlive: false, contentLength: 12, hasBody: true });
   assert.is(ex.isHead, true);
   assert.is(ex.http11, false);
   assert.is(ex.keepAlive, false);
@@ -32,7 +32,7 @@ test('a new exchange: handling, no response, nothing to close', () => {
 });
 
 test('closeWith keeps the first reason', () => {
-  const ex = new Exchange(owner(), false, true, true, -1, true);
+  const ex = Exchange.forRequest(owner(), { isHead: false, http11: true, keepAlive: true, contentLength: -1, hasBody: false });
   ex.closeWith('max-requests');
   ex.closeWith('server-closing');
   assert.is(ex.closeAfter, true);
@@ -41,7 +41,7 @@ test('closeWith keeps the first reason', () => {
 
 test('outcome and body events are forwarded to the owner', () => {
   const o = owner();
-  const ex = new Exchange(o, false, true, true, -1, true);
+  const ex = Exchange.forRequest(o, { isHead: false, http11: true, keepAlive: true, contentLength: -1, hasBody: false });
   ex.settle(1);
   ex.fail('e');
   ex.bodyRequested();
@@ -50,7 +50,7 @@ test('outcome and body events are forwarded to the owner', () => {
 });
 
 test('cancelSource: cancels a streamed body once, and survives a producer that throws', () => {
-  const ex = new Exchange(owner(), false, true, true, -1, true);
+  const ex = Exchange.forRequest(owner(), { isHead: false, http11: true, keepAlive: true, contentLength: -1, hasBody: false });
   ex.cancelSource('nothing to cancel');
   const res = serializeValue('whole', undefined, { serializers: [json()], strictAccept: false });
   let cancels = 0;

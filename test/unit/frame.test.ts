@@ -34,7 +34,7 @@ function invalid(input: unknown): InvalidResponseError {
 
 test('chooseFraming: no body at all for 1xx, 204 and 304, whatever the body', () => {
   for (const status of [100, 103, 204, 304]) {
-    for (const kind of [BODY_WHOLE, BODY_STREAM]) {
+    for (const kind of [BODY_WHOLE, BODY_STREAM] as const) {
       assert.is(chooseFraming(status, kind, 10, true), FRAME_NONE);
       assert.is(chooseFraming(status, kind, -1, false), FRAME_NONE);
     }

@@ -98,10 +98,10 @@ function setup(highWaterMark = 64 * 1024): { sink: Sink; owner: Owner; queue: Wr
 
 /** An exchange whose response is `result` (with a fixed Date, so heads are exact). */
 function exchange(result: Result, options: { isHead?: boolean; http11?: boolean; ready?: boolean } = {}): Exchange {
-  const ex = new Exchange(exOwner, options.isHead ?? false, options.http11 ?? true, true, -1, true);
+  const ex = Exchange.forRequest(exOwner, { isHead: options.isHead ?? false, http11: options.http11 ?? true, keepAlive: true, contentLength: -1, hasBody: false });
   const headers = { Date: DATE, ...(result.headers as Record<string, string> | undefined) };
   ex.response = serializeValue({ ...result, headers }, undefined, { serializers: [json()], strictAccept: false });
-  if (options.ready !== false) ex.state = EX_READY;
+  if (options.ready !== false) ex.moveTo(EX_READY);
   return ex;
 }
 

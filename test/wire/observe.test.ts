@@ -59,7 +59,7 @@ test('hooks see every stage, with the request, byte counts, timings and the clos
     const timings = finishes[0]?.timings as Record<string, number>;
     for (const stage of ['parse', 'handle', 'serialize', 'frame', 'write']) assert.ok(timings[stage] >= 0, stage);
     assert.ok(timings.handle >= 25);
-    assert.is(seen.close?.[0]?.reason, 'client-closed');
+    assert.is(seen.close?.[0]?.reason, 'client-asked'); // the request said Connection: close
     assert.is((seen.error?.[0]?.error as Error).message, 'on purpose');
   } finally {
     await server.close();
