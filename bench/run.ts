@@ -1,5 +1,5 @@
 // `npm run bench [-- options]`: the load scenarios (h1wire vs node:http vs a raw-socket ceiling) and the
-// micro-benchmarks, with progress on stdout, then bench/results/latest.{md,svg,json}.
+// micro-benchmarks, with progress on stdout, then bench/results/latest.{md,svg,json} (bench/lib/report.ts).
 //
 //   --quick              ~2 minutes instead of ~8–10 (shorter rounds, fewer idle connections)
 //   --only load|micro    one part only (writes latest-load.* / latest-micro.*)
@@ -178,12 +178,13 @@ async function main(): Promise<void> {
     fdLimit: `${limits.soft} (hard ${limits.hard})`,
   };
   report.loadAverage.start = startLoad;
-  const { md, svg } = render(report);
+  const { md, svg, figures } = render(report);
   const name = only === undefined && wanted === undefined ? 'latest' : `latest-${only ?? 'partial'}`;
   mkdirSync(RESULTS, { recursive: true });
   writeFileSync(`${RESULTS}${name}.md`, md);
   if (svg !== null) writeFileSync(`${RESULTS}${name}.svg`, svg);
-  writeFileSync(`${RESULTS}${name}.json`, `${JSON.stringify(report, null, 1)}\n`);
+  // The raw results, and the figures and verdicts the report states (bench/lib/figures.ts, verdicts.ts).
+  writeFileSync(`${RESULTS}${name}.json`, `${JSON.stringify({ ...report, figures }, null, 1)}\n`);
   log(md);
   log(`wrote bench/results/${name}.md${svg === null ? '' : `, ${name}.svg`} and ${name}.json`);
 }

@@ -17,6 +17,27 @@ export function max(values: readonly number[]): number {
   return v.length === 0 ? Number.NaN : Math.max(...v);
 }
 
+/** A figure across rounds: its median, lowest and highest. */
+export interface Range {
+  median: number;
+  min: number;
+  max: number;
+}
+
+export function range(values: readonly number[]): Range {
+  return { median: median(values), min: min(values), max: max(values) };
+}
+
+/** a[i] / b[i] for each round both have (rounds interleave, so each pair ran minutes apart at most). */
+export function pairRatios(a: readonly number[], b: readonly number[]): number[] {
+  return a.slice(0, b.length).map((x, i) => x / (b[i] as number));
+}
+
+/** (highest − lowest) / median: how far identical runs differ. */
+export function spread(values: readonly number[]): number {
+  return (max(values) - min(values)) / median(values);
+}
+
 /** 12345.6 → "12,346"; small numbers keep a few significant digits. */
 export function num(value: number, digits = 0): string {
   if (!Number.isFinite(value)) return 'n/a';

@@ -42,7 +42,9 @@ export interface ObservationOutcome {
   title: string;
   path: string;
   builds: BuildId[];
-  /** Statements removed per file, and what they were. */
+  /** Observation checks found in the sources (absent in results from before it was counted). */
+  observationChecks?: number;
+  /** Edits per source file that made the stripped copy, and what each did. */
   removed: Record<string, number>;
   removedText: string[];
   /** Responses compared with the as-built copy's, per build and path (empty differences = same bytes). */
@@ -82,7 +84,8 @@ function describe(r: RunResult): string {
 export async function runObservation(scenario: ObservationScenario, mode: Mode, gen: LoadGenerator, threads: number, root: string, log: Log): Promise<ObservationOutcome> {
   const m = mode.observation;
   const builds = makeBuilds(root);
-  log(`  stripped copy: ${Object.entries(builds.removed).map(([f, n]) => `${f} −${n}`).join(', ')} statements/declarations (list in latest.json)`);
+  const edits = Object.entries(builds.removed).map(([f, n]) => `${f} ${n}`).join(', ');
+  log(`  stripped copy: ${builds.checks} observation checks folded away; edits: ${edits} (list in latest.json)`);
   const script = fileURLToPath(new URL('./obs-server.js', import.meta.url));
   const spec = (id: BuildId, dir: string, extra: string[]): ServerSpec<BuildId> => ({
     id,
@@ -160,6 +163,7 @@ export async function runObservation(scenario: ObservationScenario, mode: Mode, 
       title: scenario.title,
       path: scenario.path,
       builds: ids,
+      observationChecks: builds.checks,
       removed: builds.removed,
       removedText: builds.removedText,
       checks,
