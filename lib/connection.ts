@@ -8,7 +8,6 @@
 // A response is done when its last byte is queued; the connection is then kept (idle) or closed: FIN,
 // then a short linger that reads and drops, then destroy.
 import type { Socket } from 'node:net';
-import type { ServerConfig } from './config.js';
 import {
   READ_CLOSED,
   ST_CLOSING,
@@ -26,46 +25,18 @@ import {
 } from './connection-states.js';
 import { BadRequestError, RequestTimeoutError } from './errors.js';
 import { EX_SENDING, type Exchange } from './exchange.js';
-import type { Handler } from './handle.js';
-import { DeadlineList, Link, type LinkedList } from './links.js';
+import { ConnectionDeadlines } from './connection-deadlines.js';
+import type { ConnectionHost } from './connection-host.js';
+import { Link, type LinkedList } from './links.js';
 import type { RequestParser } from './parser.js';
 import { RequestReader } from './reader.js';
 import type { RequestOrigin } from './request.js';
 import { Responder } from './responder.js';
-import type { CloseReason, Observer } from './stages.js';
+import type { CloseReason } from './stages.js';
 import { WriteQueue, type WriteSink } from './write-queue.js';
 
 export { ST_CLOSING, ST_IDLE, STATE_NAMES, type StateName };
-
-/** What the pool gives a connection. */
-export interface ConnectionHost {
-  readonly config: ServerConfig;
-  readonly observer: Observer;
-  readonly handler: Handler;
-  readonly states: readonly LinkedList<Connection>[];
-  readonly headersDeadlines: DeadlineList<Connection>;
-  readonly requestDeadlines: DeadlineList<Connection>;
-  readonly idleDeadlines: DeadlineList<Connection>;
-  readonly writeDeadlines: DeadlineList<Connection>;
-  readonly lingerDeadlines: DeadlineList<Connection>;
-  /** Idle connections give their parser back when this expires. */
-  readonly parkDeadlines: DeadlineList<Connection>;
-  /** The server is shutting down. */
-  readonly draining: boolean;
-  /** A parser from the free list (or a new one), and back: a connection holds one only while it reads. */
-  takeParser(): RequestParser;
-  returnParser(parser: RequestParser): void;
-  /** Counters for stats(), bumped directly (plain fields: no keyed access on the hot path). */
-  readonly counters: Counters;
-  released(conn: Connection, reason: CloseReason): void;
-}
-
-export class Counters {
-  requests = 0;
-  responses = 0;
-  bytesIn = 0;
-  bytesOut = 0;
-}
+export { Counters, type ConnectionHost } from './connection-host.js';
 
 export class Connection implements WriteSink, RequestOrigin {
   id = 0;
@@ -74,13 +45,7 @@ export class Connection implements WriteSink, RequestOrigin {
   /** The write side: ready, blocked, closing, closed (the read side's state is the reader's). */
   writeState: WriteState = WRITE_READY;
   readonly stateLink = new Link<Connection>(this);
-  readonly headersLink = new Link<Connection>(this);
-  readonly requestLink = new Link<Connection>(this);
-  readonly idleLink = new Link<Connection>(this);
-  // Made on first use: most connections never block a write, and only closing ones linger.
-  private writeLink: Link<Connection> | null = null;
-  private lingerLink: Link<Connection> | null = null;
-  readonly parkLink = new Link<Connection>(this);
+  readonly deadlines: ConnectionDeadlines;
 
   /** Requests started on this connection. */
   requests = 0;
@@ -93,12 +58,12 @@ export class Connection implements WriteSink, RequestOrigin {
   queue: WriteQueue;
   private socket: Socket | null = null;
   private reason: CloseReason | null = null;
-  private stallMark = 0; // writableLength when the write-stall deadline was armed
   private addressCache: string | null = null;
   private portCache = 0;
 
   constructor(host: ConnectionHost) {
     this.host = host;
+    this.deadlines = new ConnectionDeadlines(this, host);
     this.reader = new RequestReader(this);
     this.responder = new Responder(this);
     this.queue = new WriteQueue(this, this.responder, host.config.highWaterMark);
@@ -125,8 +90,7 @@ export class Connection implements WriteSink, RequestOrigin {
     this.attach(id, socket);
     socket.setNoDelay(true);
     socket.on('drain', this.onDrain);
-    // A new connection has headersTimeout to send its first head (node:http does the same).
-    this.host.headersDeadlines.arm(this.headersLink, this.now());
+    this.deadlines.firstHead();
     const obs = this.host.observer;
     if (obs.accept.on) obs.emit('accept', { connection: id, remoteAddress: this.remoteAddress(), remotePort: this.remotePort() });
   }
@@ -184,8 +148,8 @@ export class Connection implements WriteSink, RequestOrigin {
     this.writeState = WRITE_CLOSING;
     this.reason ??= reason;
     this.reader.close();
-    this.requestDeadlinesOff();
-    this.idleLink.unlink();
+    this.deadlines.requestOff();
+    this.deadlines.idleOff();
     this.queue.flush();
     // Whatever has not been answered by now never will be: abort it (signals fire, streams are cancelled).
     this.responder.abandon(new Error(`connection closing (${this.reason})`));
@@ -196,7 +160,7 @@ export class Connection implements WriteSink, RequestOrigin {
       socket.end(() => this.lingerFrom(socket));
       // The FIN waits behind what the kernel has not taken yet. A reader that never reads would hold this
       // connection open forever, even after a write that never blocked: the write-stall deadline bounds it.
-      if (socket.writableLength > 0 && !(this.writeLink?.linked ?? false)) this.armWriteStall(socket);
+      if (socket.writableLength > 0 && !this.deadlines.writeArmed) this.deadlines.writeStall(socket.writableLength);
       // Keep reading so that unread input does not turn the close into a reset.
       this.reader.unpauseForClose();
     }
@@ -206,8 +170,8 @@ export class Connection implements WriteSink, RequestOrigin {
   /** Our FIN has left on `socket`: give the client closeLinger to close its side, then let go. */
   private lingerFrom(socket: Socket): void {
     if (this.socket !== socket || this.gone) return; // a late callback (this object may serve a new socket now)
-    this.writeLink?.unlink(); // everything is written
-    this.host.lingerDeadlines.arm((this.lingerLink ??= new Link<Connection>(this)), this.now());
+    this.deadlines.writeOff(); // everything is written
+    this.deadlines.linger();
   }
 
   /** Closes at once (RST if data is unread): for failures and expired deadlines. */
@@ -243,37 +207,12 @@ export class Connection implements WriteSink, RequestOrigin {
     this.updateStateOutsideParse();
   }
 
-  // ---- deadlines (armed here, fired by the pool's sweep) ------------------------------------------------
-
-  /** A request (or empty lines before one) begins: it has headersTimeout for its head, requestTimeout in all. */
-  messageStarting(): void {
-    if (this.requestLink.linked) return;
-    const t = this.now();
-    if (!this.headersLink.linked) this.host.headersDeadlines.arm(this.headersLink, t);
-    this.host.requestDeadlines.arm(this.requestLink, t);
-  }
-
-  /** After a read: which of the request deadlines still run. */
-  messageProgress(inMessage: boolean, inBody: boolean): void {
-    if (!inMessage) {
-      // A new connection that sent only empty lines is still waiting for its first head: keep that deadline.
-      if (this.requests > 0) this.headersLink.unlink();
-      this.requestLink.unlink();
-    } else {
-      this.messageStarting();
-      if (inBody) this.headersLink.unlink();
-    }
-  }
+  // ---- deadlines (armed by this.deadlines, fired by the pool's sweep) ----------------------------------
 
   /** A request was read whole: its deadlines stop, and a response held back for it may go. */
   messageEnded(): void {
-    this.requestDeadlinesOff();
+    this.deadlines.requestOff();
     this.queue.pump();
-  }
-
-  requestDeadlinesOff(): void {
-    this.headersLink.unlink();
-    this.requestLink.unlink();
   }
 
   headersTimedOut(): void {
@@ -294,9 +233,9 @@ export class Connection implements WriteSink, RequestOrigin {
 
   writeTimedOut(): void {
     const socket = this.socket;
-    if (socket !== null && socket.writableLength < this.stallMark) {
+    if (socket !== null && socket.writableLength < this.deadlines.stallMark) {
       // Progress since the deadline was set: the reader is slow, not gone. Start over from here.
-      if (socket.writableLength > 0 || this.queue.blocked) this.armWriteStall(socket);
+      if (socket.writableLength > 0 || this.queue.blocked) this.deadlines.writeStall(socket.writableLength);
       return;
     }
     this.destroy('write-stalled');
@@ -314,21 +253,15 @@ export class Connection implements WriteSink, RequestOrigin {
     this.destroy(this.reason ?? 'client-closed');
   }
 
-  /** Starts the write-stall deadline: it fires unless what `socket` buffers shrinks before it. */
-  private armWriteStall(socket: Socket): void {
-    this.stallMark = socket.writableLength;
-    this.host.writeDeadlines.arm((this.writeLink ??= new Link<Connection>(this)), this.now());
-  }
-
   writesBlocked(): void {
     if (this.writeState === WRITE_READY) this.writeState = WRITE_BLOCKED;
-    if (this.socket !== null) this.armWriteStall(this.socket);
+    if (this.socket !== null) this.deadlines.writeStall(this.socket.writableLength);
     this.updateState();
   }
 
   writesDrained(): void {
     if (this.writeState === WRITE_BLOCKED) this.writeState = WRITE_READY;
-    this.writeLink?.unlink();
+    this.deadlines.writeOff();
   }
 
   // ---- socket events ------------------------------------------------------------------------------------
@@ -382,11 +315,7 @@ export class Connection implements WriteSink, RequestOrigin {
     const reason = this.reason ?? 'client-closed';
     this.reason = reason;
     this.responder.abandon(new Error(`connection closed (${reason})`));
-    this.requestDeadlinesOff();
-    this.idleLink.unlink();
-    this.writeLink?.unlink();
-    this.lingerLink?.unlink();
-    this.parkLink.unlink();
+    this.deadlines.allOff();
     this.stateLink.unlink();
     const socket = this.socket;
     if (socket !== null) {
@@ -475,14 +404,11 @@ export class Connection implements WriteSink, RequestOrigin {
     const host = this.host;
     (host.states[state] as LinkedList<Connection>).append(this.stateLink);
     if (state === ST_IDLE) {
-      const t = this.now();
-      host.idleDeadlines.arm(this.idleLink, t);
-      if (this.reader.parser !== null) host.parkDeadlines.arm(this.parkLink, t);
+      this.deadlines.idle(this.reader.parser !== null);
       const obs = host.observer;
       if (obs.idle.on) obs.emit('idle', { connection: this.id, requests: this.requests });
     } else if (previous === ST_IDLE) {
-      this.idleLink.unlink();
-      this.parkLink.unlink();
+      this.deadlines.idleOff();
     }
   }
 }

@@ -112,7 +112,7 @@ export class RequestReader implements ParserEvents {
     const parser = this.parser;
     const conn = this.conn;
     if (parser === null) return;
-    if (!parser.inMessage) conn.messageStarting();
+    if (!parser.inMessage) conn.deadlines.messageStarting();
     this.parsing = true;
     let from = 0;
     for (;;) {
@@ -135,7 +135,7 @@ export class RequestReader implements ParserEvents {
     }
     this.parsing = false;
     if (conn.gone) return;
-    conn.messageProgress(parser.inMessage, parser.inBody);
+    conn.deadlines.messageProgress(parser.inMessage, parser.inBody, conn.requests);
     if (this.reading?.body?.full === true) {
       this.pause(PAUSE_BODY);
       // Its body passed the high-water mark unread: a response that was waiting for the request may go now

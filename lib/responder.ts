@@ -88,7 +88,7 @@ export class Responder implements ExchangeOwner, QueueOwner {
     const conn = this.conn;
     const reader = conn.reader;
     reader.close();
-    conn.requestDeadlinesOff();
+    conn.deadlines.requestOff();
     const ex = reader.reading;
     reader.reading = null;
     if (ex !== null && ex.state !== EX_DONE) {
