@@ -373,4 +373,130 @@ test('a peer that does not close after our FIN is destroyed after closeLinger', 
   assert.equal(r.closes(), { 'client-asked': 1 });
 });
 
+test('the same pipeline split at many random boundaries gives the same bytes', async () => {
+  const input = GET('/1') + `POST /2 HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n` + GET('/3');
+  const r = rig(async (req) => `${req.path} ${await req.body.text()}`);
+  for (const seed of [1, 2, 3, 11, 4242, 90001]) {
+    const socket = r.open();
+    await r.send(socket, input, seed);
+    assert.is(socket.text(), textResponse('/1 ') + textResponse('/2 abc') + textResponse('/3 '), `seed ${seed}`);
+  }
+  assert.is(r.byState().idle, 6);
+});
+
+test('request-timeout: a body that stops coming is answered 408', async () => {
+  const r = rig(async (req) => req.body.text(), { requestTimeout: 3000, headersTimeout: 1000 });
+  const socket = r.open();
+  await r.send(socket, 'POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 10\r\n\r\nabc');
+  await r.advance(2999);
+  assert.is(r.byState().body, 1, 'the head came in time: only the request deadline runs');
+  await r.advance(1);
+  assert.match(socket.text(), /^HTTP\/1\.1 408 Request Timeout\r\n[^]*Connection: close\r\n\r\n/);
+  assert.equal(r.closes(), { 'request-timeout': 1 });
+});
+
+test('a reset from the client (ECONNRESET) → client-closed; a handler still running is aborted', async () => {
+  const d = deferred();
+  const r = rig(d.handler);
+  const socket = r.open();
+  await r.send(socket, GET('/'));
+  const error = Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
+  socket.emit('error', error);
+  socket.destroy();
+  await flush();
+  assert.is((d.seen[0] as Request).signal.aborted, true);
+  d.answer(0, 'too late');
+  await flush();
+  assert.is(socket.written.length, 0);
+  assert.equal(r.closes(), { 'client-closed': 1 });
+});
+
+test('another socket error → error', async () => {
+  const r = rig(echoPath);
+  const socket = r.open();
+  socket.emit('error', Object.assign(new Error('boom'), { code: 'EWHATEVER' }));
+  socket.destroy();
+  await flush();
+  assert.equal(r.closes(), { error: 1 });
+});
+
+test('allowHalfOpen: a FIN after whole requests still gets them answered, then closes', async () => {
+  const d = deferred();
+  const r = rig(d.handler, { allowHalfOpen: true });
+  const socket = r.open();
+  await r.send(socket, GET('/a') + GET('/b'));
+  socket.emit('end');
+  await flush();
+  assert.is(socket.writableEnded, false, 'still answering');
+  d.answer(0, 'a');
+  d.answer(1, 'b');
+  await flush();
+  assert.is(socket.text(), textResponse('a') + textResponse('b'));
+  assert.equal(r.closes(), { 'client-closed': 1 });
+});
+
+test('allowHalfOpen: a FIN in the middle of a request → 400 for it, client-closed', async () => {
+  const r = rig(echoPath, { allowHalfOpen: true });
+  const socket = r.open();
+  await r.send(socket, 'GET / HTTP/1.1\r\nHo');
+  socket.emit('end');
+  await flush();
+  assert.match(socket.text(), /^HTTP\/1\.1 400 Bad Request\r\n[^]*Connection: close\r\n\r\n\{"error":\{"status":400,"code":"H1W_INCOMPLETE_REQUEST"/);
+  assert.equal(r.closes(), { 'client-closed': 1 });
+});
+
+test('a handler that throws → 500, and the connection is kept', async () => {
+  const r = rig((req) => {
+    if (req.path === '/bad') throw new Error('oops');
+    return 'fine';
+  });
+  const socket = r.open();
+  await r.send(socket, GET('/bad') + GET('/good'));
+  const text = socket.text();
+  assert.match(text, /^HTTP\/1\.1 500 Internal Server Error\r\n[^]*Connection: keep-alive\r\n/);
+  assert.ok(text.endsWith(textResponse('fine')), text);
+  assert.is(r.byState().idle, 1);
+  assert.equal(r.closes(), {});
+});
+
+test('shutdown while a request is still arriving: it completes and is answered with Connection: close', async () => {
+  const r = rig(async (req) => req.body.text());
+  const socket = r.open();
+  await r.send(socket, 'POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 6\r\n\r\nabc');
+  r.pool.shutdownAll();
+  await flush();
+  await r.send(socket, `def${GET('/dropped')}`);
+  assert.is(socket.text(), textResponse('abcdef', true));
+  assert.equal(r.closes(), { 'server-closing': 1 });
+});
+
+test('maxPipelineDepth: reading pauses with that many unanswered, and resumes as they are answered', async () => {
+  const d = deferred();
+  const r = rig(d.handler, { maxPipelineDepth: 2 });
+  const socket = r.open();
+  await r.send(socket, GET('/1') + GET('/2') + GET('/3'));
+  assert.is(d.seen.length, 2);
+  assert.is(socket.paused, true);
+  d.answer(0, 'one');
+  await flush();
+  assert.is(d.seen.length, 3, 'the held request is parsed');
+  assert.is(socket.paused, false);
+  d.answer(1, 'two');
+  d.answer(2, 'three');
+  await flush();
+  assert.is(socket.text(), textResponse('one') + textResponse('two') + textResponse('three'));
+});
+
+test('an idle connection gives its parser back, and takes one again for the next request', async () => {
+  const r = rig(echoPath);
+  const socket = r.open();
+  await r.send(socket, GET('/1'));
+  assert.is(r.pool.stats().free.parsers, 0);
+  await r.advance(1000);
+  assert.is(r.pool.stats().free.parsers, 1);
+  await r.send(socket, GET('/2'));
+  assert.is(socket.text(), textResponse('/1') + textResponse('/2'));
+  assert.equal(r.closes(), {});
+});
+
 test.run();
