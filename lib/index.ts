@@ -9,7 +9,7 @@ export { router, type RouteOptions, type RouteTable } from './router.js';
 export { HANDLED_METHODS } from './request-rules.js';
 export * from './serializers/index.js';
 export * from './errors.js';
-export { CHANNELS, type Hooks, type StageName, type CloseReason } from './stages.js';
+export { CHANNELS, type Hooks, type StageEvents, type StageName, type CloseReason } from './stages.js';
 export { CREDENTIAL_HEADERS, type TraceOptions } from './trace.js';
 export type { ServerStats } from './pool.js';
 export * as limits from './limits.js';

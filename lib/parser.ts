@@ -145,7 +145,7 @@ export class RequestParser implements LlhttpSink {
   private budget = 0;
   private stop = false; // a message asked to stop after it (budget, or the connection closes)
   private checkOverhead = false; // a chunked message ended: check its overhead at the pause
-  private pendingError: HttpError | null = null;
+  private failure: HttpError | null = null; // the first failure, reported when execute returns
   private failedMethod = '';
 
   // Queued events, delivered after llhttp returns.
@@ -175,7 +175,7 @@ export class RequestParser implements LlhttpSink {
     this.lastEnd = -1;
     this.stage = STAGE_IDLE;
     this.trailers = null;
-    this.pendingError = null;
+    this.failure = null;
     this.failedMethod = '';
     this.gapFrom = 0;
     this.tailRun = 0;
@@ -219,60 +219,59 @@ export class RequestParser implements LlhttpSink {
     this.stop = false;
     let at = from;
     const end = chunk.length;
+    let ret: number;
     for (;;) {
       this.runFrom = at;
-      const ret = this.llhttp.execute(chunk, at, end);
+      ret = this.llhttp.execute(chunk, at, end);
       if (ret === LLHTTP.OK) {
+        at = end;
         this.consumed = this.base + end;
         const error = this.endOfInput();
-        this.deliver();
-        if (error !== null) return this.fail(error, end);
-        return PARSE_DONE;
+        if (error !== null) this.fail(error);
+        break;
       }
-      const stoppedAt = this.llhttp.errorOffset;
-      if (ret === LLHTTP.PAUSED || ret === LLHTTP.PAUSED_UPGRADE) {
-        // Upgrades are not supported: the request was answered as a plain one, and HTTP goes on.
-        if (this.resetAfterPause) {
-          this.resetAfterPause = false;
-          this.llhttp.reset();
-        } else if (ret === LLHTTP.PAUSED) this.llhttp.resume();
-        else this.llhttp.resumeAfterUpgrade();
-        this.consumed = this.base + stoppedAt;
-        if (this.stage === STAGE_IDLE) this.gapFrom = this.consumed; // the message ended exactly here
-        let error = this.pendingError;
-        if (error === null && this.checkOverhead) {
-          // A chunked message just ended here: now we know how many bytes followed its last data.
-          this.checkOverhead = false;
-          if (this.base + stoppedAt - this.lastDataEnd > this.limits.maxChunkOverhead) {
-            error = this.overheadTooLarge();
-            this.payloads[--this.queued] = undefined; // its end: the message failed, it did not complete
-          }
-        }
-        if (error !== null) {
-          this.deliver();
-          return this.fail(error, stoppedAt);
-        }
-        if (this.stop) {
-          this.deliver();
-          this.offset = stoppedAt;
-          return PARSE_PAUSED;
-        }
-        at = stoppedAt;
-        continue;
+      at = this.llhttp.errorOffset;
+      this.consumed = this.base + at;
+      if (ret !== LLHTTP.PAUSED && ret !== LLHTTP.PAUSED_UPGRADE) {
+        if (this.failure === null) this.fail(this.llhttpError(ret)); // else a callback failed: llhttp says USER
+        break;
       }
-      this.consumed = this.base + stoppedAt;
-      const error = this.pendingError ?? this.llhttpError(ret);
-      this.deliver();
-      return this.fail(error, stoppedAt);
+      // Upgrades are not supported: the request was answered as a plain one, and HTTP goes on.
+      if (this.resetAfterPause) {
+        this.resetAfterPause = false;
+        this.llhttp.reset();
+      } else if (ret === LLHTTP.PAUSED) this.llhttp.resume();
+      else this.llhttp.resumeAfterUpgrade();
+      if (this.stage === STAGE_IDLE) this.gapFrom = this.consumed; // the message ended exactly here
+      if (this.failure === null && this.checkOverhead) {
+        // A chunked message just ended here: now we know how many bytes followed its last data.
+        this.checkOverhead = false;
+        if (this.consumed - this.lastDataEnd > this.limits.maxChunkOverhead) {
+          this.fail(this.overheadTooLarge());
+          this.payloads[--this.queued] = undefined; // its end: the message failed, it did not complete
+        }
+      }
+      if (this.failure !== null || this.stop) break;
     }
-  }
-
-  private fail(error: HttpError, at: number): number {
-    this.error = error;
+    this.deliver();
+    const error = this.failure;
+    if (error === null && ret === LLHTTP.OK) return PARSE_DONE;
     this.offset = at;
+    if (error === null) return PARSE_PAUSED;
+    this.error = error;
     this.failedMethod = this.stage === STAGE_IDLE ? '' : this.methodName;
     this.stage = STAGE_IDLE;
     return PARSE_ERROR;
+  }
+
+  /**
+   * The one way parsing fails, during an llhttp callback or after llhttp returned: the first failure is kept
+   * (and ends this execute once llhttp has returned; a callback returns what this returns, which stops llhttp).
+   * Nothing more is parsed on this connection.
+   */
+  private fail(error: HttpError): number {
+    if (this.failure === null) this.failure = error;
+    return LLHTTP.USER;
   }
 
   /** The method of the request being read, or of the one that failed ("" until a method has been read whole,
@@ -431,11 +430,6 @@ export class RequestParser implements LlhttpSink {
     );
   }
 
-  private failWith(error: HttpError): number {
-    this.pendingError = error;
-    return LLHTTP.USER;
-  }
-
   // ---- llhttp callbacks -------------------------------------------------------------------------------
 
   onMessageBegin(): number {
@@ -458,13 +452,13 @@ export class RequestParser implements LlhttpSink {
       this.headStart = this.base + at - this.methodName.length - 1;
       if (!this.startChecked) {
         const error = this.checkStart(this.headStart);
-        if (error !== null) return this.failWith(error);
+        if (error !== null) return this.fail(error);
       }
     }
     this.urlLength += length;
     this.urlEnd = this.base + at + length;
     if (this.urlLength > this.limits.maxRequestLineSize) {
-      return this.failWith(new UriTooLongError(`request target longer than ${this.limits.maxRequestLineSize} bytes`));
+      return this.fail(new UriTooLongError(`request target longer than ${this.limits.maxRequestLineSize} bytes`));
     }
     this.record(URL, at, length);
     return 0;
@@ -478,18 +472,18 @@ export class RequestParser implements LlhttpSink {
     if (this.stage === STAGE_BODY && this.trailers === null) this.trailers = { url: '', raw: [] };
     const start = this.base + at;
     if (!(this.lastKind === FIELD && start === this.lastEnd) && ++this.headerCount > this.limits.maxHeaderCount) {
-      return this.failWith(new HeadersTooLargeError(`more than ${this.limits.maxHeaderCount} header fields`));
+      return this.fail(new HeadersTooLargeError(`more than ${this.limits.maxHeaderCount} header fields`));
     }
     if (!this.record(FIELD, at, length)) {
       // The span table is full only when one execute brought more pieces than any valid head has.
-      return this.failWith(new HeadersTooLargeError(`more than ${this.limits.maxHeaderCount} header fields`));
+      return this.fail(new HeadersTooLargeError(`more than ${this.limits.maxHeaderCount} header fields`));
     }
     return 0;
   }
 
   onHeaderValue(at: number, length: number): number {
     if (!this.record(VALUE, at, length)) {
-      return this.failWith(new HeadersTooLargeError(`more than ${this.limits.maxHeaderCount} header fields`));
+      return this.fail(new HeadersTooLargeError(`more than ${this.limits.maxHeaderCount} header fields`));
     }
     return 0;
   }
@@ -498,7 +492,7 @@ export class RequestParser implements LlhttpSink {
     // The head ends with the CRLF after its last line and the empty line's CRLF.
     const end = this.lastEnd + 4;
     this.flush(this.pieces);
-    if (end - this.headStart > this.limits.maxHeaderSize) return this.failWith(this.headTooLarge());
+    if (end - this.headStart > this.limits.maxHeaderSize) return this.fail(this.headTooLarge());
     const raw = this.pieces.raw;
     if (raw.length & 1) raw.push('');
     for (let i = 1; i < raw.length; i += 2) {
@@ -519,9 +513,9 @@ export class RequestParser implements LlhttpSink {
       unknownExpectation: null,
     };
     const error = checkHead(head);
-    if (error !== null) return this.failWith(error);
+    if (error !== null) return this.fail(error);
     if (head.contentLength > this.limits.maxBodySize) {
-      return this.failWith(new ContentTooLargeError(`request body larger than ${this.limits.maxBodySize} bytes`));
+      return this.fail(new ContentTooLargeError(`request body larger than ${this.limits.maxBodySize} bytes`));
     }
     this.keepAlive = head.keepAlive;
     this.chunked = head.chunked;
@@ -535,11 +529,11 @@ export class RequestParser implements LlhttpSink {
   onBody(at: number, length: number): number {
     this.bodyBytes += length;
     if (this.bodyBytes > this.limits.maxBodySize) {
-      return this.failWith(new ContentTooLargeError(`request body larger than ${this.limits.maxBodySize} bytes`));
+      return this.fail(new ContentTooLargeError(`request body larger than ${this.limits.maxBodySize} bytes`));
     }
     if (this.chunked) {
       const start = this.base + at;
-      if (start - this.lastDataEnd > this.limits.maxChunkOverhead) return this.failWith(this.overheadTooLarge());
+      if (start - this.lastDataEnd > this.limits.maxChunkOverhead) return this.fail(this.overheadTooLarge());
       this.lastDataEnd = start + length;
     }
     this.bodyEnd = this.base + at + length;

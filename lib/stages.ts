@@ -3,7 +3,7 @@
 import diagnostics from 'node:diagnostics_channel';
 import type { Request, RequestTimings } from './request.js';
 
-/** The lifecycle stages, in order, and the channel each publishes on. */
+/** The lifecycle stages, in order, and the channel each publishes on (its messages are StageEvents[stage]). */
 export const CHANNELS = {
   accept: diagnostics.channel('h1wire:accept'),
   parse: diagnostics.channel('h1wire:parse'),
@@ -16,9 +16,9 @@ export const CHANNELS = {
   idle: diagnostics.channel('h1wire:idle'),
   close: diagnostics.channel('h1wire:close'),
   error: diagnostics.channel('h1wire:error'),
-} as const;
+} as const satisfies Record<StageName, diagnostics.Channel>;
 
-export type StageName = keyof typeof CHANNELS;
+export type StageName = keyof StageEvents;
 
 /** Why a connection closed: who decided, and on what grounds (README, "Close reasons"). */
 export type CloseReason =
@@ -116,6 +116,21 @@ export interface ErrorEvent {
   error: unknown;
 }
 
+/** Each stage's event: what its hook is called with, its channel publishes and the tracer reads. */
+export interface StageEvents {
+  accept: ConnectionEvent;
+  parse: ParseEvent;
+  handle: HandleEvent;
+  serialize: SerializeEvent;
+  frame: FrameEvent;
+  write: WriteEvent;
+  drain: DrainEvent;
+  finish: FinishEvent;
+  idle: IdleEvent;
+  close: CloseEvent;
+  error: ErrorEvent;
+}
+
 export interface Hooks {
   onAccept?(event: ConnectionEvent): void;
   onHeaders?(event: ParseEvent): void;
@@ -130,23 +145,24 @@ export interface Hooks {
   onError?(event: ErrorEvent): void;
 }
 
-const HOOK_OF: Record<StageName, keyof Hooks> = {
-  accept: 'onAccept',
-  parse: 'onHeaders',
-  handle: 'onHandled',
-  serialize: 'onSerialized',
-  frame: 'onFramed',
-  write: 'onWrite',
-  drain: 'onDrain',
-  finish: 'onFinish',
-  idle: 'onIdle',
-  close: 'onClose',
-  error: 'onError',
+/** Each stage's hook in a Hooks object, typed by the stage's event (read when the event is emitted). */
+const HOOK_OF: { readonly [S in StageName]: (hooks: Hooks) => ((event: StageEvents[S]) => void) | undefined } = {
+  accept: (hooks) => hooks.onAccept,
+  parse: (hooks) => hooks.onHeaders,
+  handle: (hooks) => hooks.onHandled,
+  serialize: (hooks) => hooks.onSerialized,
+  frame: (hooks) => hooks.onFramed,
+  write: (hooks) => hooks.onWrite,
+  drain: (hooks) => hooks.onDrain,
+  finish: (hooks) => hooks.onFinish,
+  idle: (hooks) => hooks.onIdle,
+  close: (hooks) => hooks.onClose,
+  error: (hooks) => hooks.onError,
 };
 
 /** Receives every stage's event (the tracer implements it). */
 export interface StageListener {
-  event(stage: StageName, data: object): void;
+  event<S extends StageName>(stage: S, event: StageEvents[S]): void;
 }
 
 /** One stage of one server: is anybody watching it (its hook, the tracer, or a subscriber of its channel)? */
@@ -189,7 +205,7 @@ export class Observer {
     this.hooks = hooks;
     this.listener = listener;
     const watched = (stage: StageName): StageSwitch =>
-      new StageSwitch(CHANNELS[stage], listener !== null || typeof hooks[HOOK_OF[stage]] === 'function');
+      new StageSwitch(CHANNELS[stage], listener !== null || typeof HOOK_OF[stage](hooks) === 'function');
     this.accept = watched('accept');
     this.parse = watched('parse');
     this.handle = watched('handle');
@@ -210,14 +226,14 @@ export class Observer {
     return this.timingsWanted || CHANNELS.finish.hasSubscribers || CHANNELS.handle.hasSubscribers || CHANNELS.serialize.hasSubscribers;
   }
 
-  emit(stage: StageName, data: object): void {
+  emit<S extends StageName>(stage: S, event: StageEvents[S]): void {
     const channel = CHANNELS[stage];
-    if (channel.hasSubscribers) channel.publish(data);
-    if (this.listener !== null) this.listener.event(stage, data);
-    const hook = this.hooks[HOOK_OF[stage]] as ((event: object) => void) | undefined;
+    if (channel.hasSubscribers) channel.publish(event);
+    if (this.listener !== null) this.listener.event(stage, event);
+    const hook = HOOK_OF[stage](this.hooks);
     if (hook !== undefined) {
       try {
-        hook(data);
+        hook(event);
       } catch (error) {
         // A hook that throws must not take a request down with it; report it once, on the error stage.
         if (stage !== 'error') this.emit('error', { connection: -1, request: null, error });

@@ -2,9 +2,8 @@
 // wire. Each line starts with the connection (or connection.request) id and the stage's name. It goes to
 // stderr or a stream you pass, never into a response. Credentials in heads are redacted unless asked for.
 import type { Writable } from 'node:stream';
-import type { StageListener, StageName } from './stages.js';
-
-type Data = Record<string, unknown>;
+import type { Request } from './request.js';
+import type { StageEvents, StageListener, StageName } from './stages.js';
 
 /** Header fields whose values are credentials: a trace shows `[redacted N bytes]` in their place. */
 export const CREDENTIAL_HEADERS: readonly string[] = ['authorization', 'proxy-authorization', 'cookie', 'set-cookie'];
@@ -74,14 +73,34 @@ export function createTracer(option: TraceOption | undefined): Tracer | null {
   return new Tracer(stream ?? process.stderr, names);
 }
 
-function ms(value: unknown): string {
-  return typeof value === 'number' ? `${value.toFixed(3)}ms` : '?';
+function ms(value: number): string {
+  return `${value.toFixed(3)}ms`;
 }
 
-function requestId(data: Data): string {
-  const request = data.request as { id?: string } | null | undefined;
-  return request?.id ?? String(data.connection ?? '-');
+/** The request's id ("connection.request"), else the connection's, else "-". */
+function requestId(request: Request | null, connection?: number): string {
+  return request?.id ?? String(connection ?? '-');
 }
+
+/** One line per stage, from its event (without the newline). */
+const LINES: { readonly [S in StageName]: (event: StageEvents[S], redacted: ReadonlySet<string>) => string } = {
+  accept: (e) => `${e.connection} accept   from ${e.remoteAddress}:${e.remotePort}`,
+  parse: (e, redacted) => `${requestId(e.request)} parse    ${show(redactHead(e.head, redacted))}`,
+  handle: (e) =>
+    `${requestId(e.request)} handle   ${ms(e.durationMs)}${e.error ? ` threw ${String((e.error as Error)?.message ?? e.error)}` : ''}`,
+  serialize: (e) =>
+    `${requestId(e.request)} serialize ${e.serializer || '(none)'} ${e.bytes === -1 ? 'stream' : `${e.bytes} bytes`} ${ms(e.durationMs)}`,
+  frame: (e, redacted) => `${requestId(e.request)} frame    ${e.framing} ${show(redactHead(e.head, redacted))}`,
+  write: (e) => `${e.connection} write    ${e.bytes} bytes in ${e.writes} piece(s)`,
+  drain: (e) => `${e.connection} drain    after ${ms(e.waitedMs)} blocked`,
+  finish: (e) => `${requestId(e.request)} finish   ${e.status} ${e.bodyBytes} body bytes, ${e.keepAlive ? 'keep-alive' : 'close'}`,
+  idle: (e) => `${e.connection} idle     after ${e.requests} request(s)`,
+  close: (e) => `${e.connection} close    ${e.reason} (${e.requests} requests, ${e.bytesIn} bytes in, ${e.bytesOut} out)`,
+  error: (e) => {
+    const error = e.error as { code?: string; message?: string } | undefined;
+    return `${requestId(e.request, e.connection)} error    ${error?.code ?? ''} ${error?.message ?? String(e.error)}`;
+  },
+};
 
 export class Tracer implements StageListener {
   private readonly out: Writable;
@@ -113,46 +132,7 @@ export class Tracer implements StageListener {
     }
   }
 
-  event(stage: StageName, data: object): void {
-    const d = data as Data;
-    let line: string;
-    switch (stage) {
-      case 'accept':
-        line = `${d.connection} accept   from ${d.remoteAddress}:${d.remotePort}`;
-        break;
-      case 'parse':
-        line = `${requestId(d)} parse    ${show(redactHead(String(d.head), this.redacted))}`;
-        break;
-      case 'handle':
-        line = `${requestId(d)} handle   ${ms(d.durationMs)}${d.error ? ` threw ${String((d.error as Error)?.message ?? d.error)}` : ''}`;
-        break;
-      case 'serialize':
-        line = `${requestId(d)} serialize ${d.serializer || '(none)'} ${d.bytes === -1 ? 'stream' : `${d.bytes} bytes`} ${ms(d.durationMs)}`;
-        break;
-      case 'frame':
-        line = `${requestId(d)} frame    ${d.framing} ${show(redactHead(String(d.head), this.redacted))}`;
-        break;
-      case 'write':
-        line = `${d.connection} write    ${d.bytes} bytes in ${d.writes} piece(s)`;
-        break;
-      case 'drain':
-        line = `${d.connection} drain    after ${ms(d.waitedMs)} blocked`;
-        break;
-      case 'finish':
-        line = `${requestId(d)} finish   ${d.status} ${d.bodyBytes} body bytes, ${d.keepAlive ? 'keep-alive' : 'close'}`;
-        break;
-      case 'idle':
-        line = `${d.connection} idle     after ${d.requests} request(s)`;
-        break;
-      case 'close':
-        line = `${d.connection} close    ${d.reason} (${d.requests} requests, ${d.bytesIn} bytes in, ${d.bytesOut} out)`;
-        break;
-      case 'error': {
-        const error = d.error as { code?: string; message?: string } | undefined;
-        line = `${requestId(d)} error    ${error?.code ?? ''} ${error?.message ?? String(d.error)}`;
-        break;
-      }
-    }
-    this.write(`${line}\n`);
+  event<S extends StageName>(stage: S, event: StageEvents[S]): void {
+    this.write(`${LINES[stage](event, this.redacted)}\n`);
   }
 }

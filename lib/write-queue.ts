@@ -8,13 +8,16 @@
 // - Backpressure: once the sink reports full (`write()` returned false), nothing more is taken from the
 //   queue or pulled from a stream until the owner reports 'drain'. What is buffered stays under the
 //   high-water mark plus one chunk.
+// - Fairness: a stream whose chunks are always ready lets the event loop turn after a budget of work.
 //
+// What a streamed body's bytes are (chunk framing, the declared length, trailers) is its BodyEncoder's
+// business (body-encoder.ts), chosen from the exchange's framing; the queue only decides when they go out.
 // The queue never sees a socket: it writes to a WriteSink, which the connection implements.
+import { bodyEncoder, type BodyEncoder, type BodyOutput } from './body-encoder.js';
 import { sliceSource } from './body-source.js';
-import { CHUNK_TAIL, chunkHead, chunkOf, lastChunk } from './chunked.js';
 import { StreamAbortedError } from './errors.js';
 import { CONTINUE_DUE, CONTINUE_SENT, EX_DONE, EX_READY, EX_SENDING, type Exchange } from './exchange.js';
-import { FRAME_CHUNKED, FRAME_LENGTH, FRAME_NONE, headerBlock } from './frame.js';
+import { BODY_WHOLE, FRAME_NONE, headerBlock } from './frame.js';
 import type { HeaderInput } from './result.js';
 import type { Chunk } from './serializers/serializer.js';
 
@@ -23,8 +26,6 @@ import type { Chunk } from './serializers/serializer.js';
 const STREAM_TURN_WORK = 256 * 1024;
 /** What one chunk costs beyond its bytes (its promise, framing line, bookkeeping), in byte-equivalents. */
 const STREAM_CHUNK_WORK = 256;
-/** Buffers up to this size are copied into the string being joined rather than written as an iovec each. */
-const SMALL_CHUNK = 1024;
 
 export interface WriteSink {
   write(data: Chunk, encoding: BufferEncoding): boolean;
@@ -54,7 +55,7 @@ export interface QueueOwner {
 
 const CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n';
 
-export class WriteQueue {
+export class WriteQueue implements BodyOutput {
   /** Responses in request order; the first is the one being written. */
   exchanges: Exchange[] = [];
   /** The sink refused more: waiting for 'drain'. */
@@ -223,7 +224,8 @@ export class WriteQueue {
     process.nextTick(flushQueue, this);
   }
 
-  private push(data: Chunk, encoding: BufferEncoding, byteLength: number): void {
+  /** Queues bytes for the end of this tick, joined onto the last string when it has the same encoding. */
+  push(data: Chunk, encoding: BufferEncoding, byteLength: number): void {
     const last = this.pending.length - 1;
     if (typeof data === 'string' && last >= 0 && typeof this.pending[last] === 'string' && this.encodings[last] === encoding) {
       this.pending[last] += data;
@@ -263,8 +265,7 @@ export class WriteQueue {
     const res = ex.response;
     const source = ex.source;
     if (res === null || source === null) return;
-    const chunked = ex.framing === FRAME_CHUNKED;
-    const declared = ex.framing === FRAME_LENGTH ? res.declaredLength : -1;
+    const encoder = bodyEncoder(ex.framing, res.kind === BODY_WHOLE ? res.byteLength : res.declaredLength);
     let headSent = false;
     const sendHead = (): void => {
       headSent = true;
@@ -296,27 +297,24 @@ export class WriteQueue {
         if (chunk === null) break;
         const size = typeof chunk === 'string' ? Buffer.byteLength(chunk, 'utf8') : chunk.byteLength;
         ex.bodyBytes += size;
-        if (declared >= 0 && ex.bodyBytes > declared) {
-          throw new StreamAbortedError(`the body is longer than its declared ${declared} bytes`, 'H1W_LENGTH_MISMATCH');
-        }
         if (size > this.highWaterMark) {
-          if (!(await this.pushSliced(ex, chunk, size, chunked))) return;
+          encoder.begin(size, this);
+          if (!(await this.pushSlices(ex, encoder, chunk))) return;
+          encoder.finish(this);
           work = STREAM_TURN_WORK; // a large chunk is a turn's work on its own
           continue;
         }
-        this.pushChunk(chunk, size, chunked);
+        encoder.data(chunk, size, this);
         work += size > STREAM_CHUNK_WORK ? size : STREAM_CHUNK_WORK;
         if (this.pendingBytes >= this.highWaterMark) this.flush();
         else this.flushAtTurnEnd();
       }
-      if (declared >= 0 && ex.bodyBytes !== declared) {
-        throw new StreamAbortedError(`the body ended after ${ex.bodyBytes} of its declared ${declared} bytes`, 'H1W_LENGTH_MISMATCH');
-      }
-      if (chunked) {
-        const end = lastChunk(await trailerText(res.trailers));
+      let trailers = '';
+      if (encoder.carriesTrailers) {
+        trailers = await trailerText(res.trailers);
         if (ex.aborted) return;
-        this.push(end, 'latin1', end.length);
       }
+      encoder.end(trailers, this);
       res.source = null;
       this.complete(ex);
       this.pump();
@@ -336,41 +334,16 @@ export class WriteQueue {
     }
   }
 
-  /** Queues one chunk of a streamed body, framed. Small buffers join the string run (one write, no iovec each). */
-  private pushChunk(chunk: Chunk, size: number, chunked: boolean): void {
-    let data: Chunk = chunk;
-    let encoding: BufferEncoding = 'utf8';
-    if (typeof chunk === 'string') {
-      if (size === chunk.length) encoding = 'latin1'; // ASCII: see pump()
-    } else if (size <= SMALL_CHUNK) {
-      data = latin1(chunk); // the exact bytes, as a string that joins its neighbours
-      encoding = 'latin1';
-    }
-    if (!chunked) this.push(data, encoding, size);
-    else if (typeof data === 'string') this.push(chunkOf(data, size), encoding, size + 4 + size.toString(16).length);
-    else {
-      const line = chunkHead(size);
-      this.push(line, 'latin1', line.length);
-      this.push(data, encoding, size);
-      this.push(CHUNK_TAIL, 'latin1', 2);
-    }
-  }
-
-  /** Queues a chunk larger than the high-water mark in slices, each after the last drained. False if aborted. */
-  private async pushSliced(ex: Exchange, chunk: Chunk, size: number, chunked: boolean): Promise<boolean> {
+  /** Queues the data of a chunk begun with the encoder in slices of the high-water mark, each after the last
+   * drained. False if the connection went away meanwhile. */
+  private async pushSlices(ex: Exchange, encoder: BodyEncoder, chunk: Chunk): Promise<boolean> {
     const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
-    if (chunked) {
-      const line = chunkHead(size);
-      this.push(line, 'latin1', line.length);
-    }
-    for (let at = 0; at < size; at += this.highWaterMark) {
+    for (let at = 0; at < bytes.byteLength; at += this.highWaterMark) {
       if (this.blocked) await this.waitForDrain();
       if (ex.aborted) return false;
-      const slice = bytes.subarray(at, at + this.highWaterMark);
-      this.push(slice, 'utf8', slice.byteLength);
+      encoder.slice(bytes.subarray(at, at + this.highWaterMark), this);
       this.flush();
     }
-    if (chunked) this.push(CHUNK_TAIL, 'latin1', 2);
     return true;
   }
 
@@ -401,10 +374,6 @@ export class WriteQueue {
 
 function endTurn(queue: WriteQueue): void {
   queue.turnEnded();
-}
-
-function latin1(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
 }
 
 function yes(): boolean {

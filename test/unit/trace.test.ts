@@ -4,6 +4,7 @@
 import { Writable } from 'node:stream';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import type { Request } from '../../lib/request.js';
 import { createTracer, CREDENTIAL_HEADERS, redactHead, Tracer } from '../../lib/trace.js';
 
 /** A stream that takes lines but reports itself full until `open()` is called, like a slow terminal. */
@@ -69,8 +70,9 @@ test('redactHead: credential values become [redacted N bytes]; an Authorization 
 function traced(option: Parameters<typeof createTracer>[0]): boolean {
   const tracer = createTracer(option);
   if (tracer === null) return false;
-  tracer.event('parse', { request: { id: '1.1' }, head: 'GET / HTTP/1.1\r\nAuthorization: Bearer tok\r\nX-Api-Key: k3y\r\n' });
-  tracer.event('frame', { request: { id: '1.1' }, framing: 'length', head: 'HTTP/1.1 200 OK\r\nSet-Cookie: s=1\r\n\r\n' });
+  const request = { id: '1.1' } as Request; // all a trace line reads of it
+  tracer.event('parse', { request, head: 'GET / HTTP/1.1\r\nAuthorization: Bearer tok\r\nX-Api-Key: k3y\r\n' });
+  tracer.event('frame', { request, status: 200, framing: 'length', head: 'HTTP/1.1 200 OK\r\nSet-Cookie: s=1\r\n\r\n' });
   return true;
 }
 
