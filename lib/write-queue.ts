@@ -121,7 +121,7 @@ export class WriteQueue implements BodyOutput {
       const sendsBody = !ex.isHead && ex.framing !== FRAME_NONE;
       if (res.source !== null && sendsBody) {
         // A stream: its head is written by pull(), with the first chunk when that comes at once.
-        ex.state = EX_SENDING;
+        ex.moveTo(EX_SENDING);
         void this.pull(ex);
         break; // the stream pumps again when it ends
       }
@@ -129,7 +129,7 @@ export class WriteQueue implements BodyOutput {
       if (sendsBody && body !== null && res.byteLength > this.highWaterMark) {
         // A large whole body leaves in slices as the socket drains, through the stream path (see sliceSource).
         res.source = sliceSource(body, this.highWaterMark);
-        ex.state = EX_SENDING;
+        ex.moveTo(EX_SENDING);
         void this.pull(ex);
         break;
       }
@@ -237,7 +237,7 @@ export class WriteQueue implements BodyOutput {
   }
 
   private complete(ex: Exchange): void {
-    ex.state = EX_DONE;
+    ex.moveTo(EX_DONE);
     this.exchanges.shift();
     this.owner.responseDone(ex);
   }

@@ -203,7 +203,7 @@ test('order: a response ready early waits for the ones before it', async () => {
   await tick();
   assert.is(sink.writes.length, 0);
   assert.equal(owner.done, []);
-  first.state = EX_READY;
+  first.moveTo(EX_READY);
   queue.pump();
   await tick();
   assert.is(sink.text(), `${textHead('200 OK', 5)}first${textHead('200 OK', 6)}second`);
@@ -305,7 +305,7 @@ test('100 Continue goes out before the response is ready, once', () => {
   assert.is(sink.text(), 'HTTP/1.1 100 Continue\r\n\r\n');
   assert.is(ex.continueState, CONTINUE_SENT);
   queue.pump();
-  ex.state = EX_READY;
+  ex.moveTo(EX_READY);
   queue.beginBatch();
   queue.pump();
   queue.endBatch();
@@ -323,7 +323,7 @@ test('100 Continue of a later exchange waits for its turn', () => {
   queue.pump();
   queue.endBatch();
   assert.is(sink.writes.length, 0);
-  first.state = EX_READY;
+  first.moveTo(EX_READY);
   queue.beginBatch();
   queue.pump();
   queue.endBatch();
@@ -675,7 +675,7 @@ test('close(): cancels streams, drops pending bytes, marks exchanges aborted; no
   assert.ok(waiting.aborted);
   assert.is(queue.exchanges.length, 0);
   await until(() => log.finished, 'the source to be cancelled');
-  waiting.state = EX_READY;
+  waiting.moveTo(EX_READY);
   queue.pump();
   queue.flush();
   for (let i = 0; i < 5; i++) await tick();
