@@ -20,6 +20,7 @@ import {
   WRITE_READY,
   connState,
   type ConnState,
+  type SideFacts,
   type StateName,
   type WriteState,
 } from './connection-states.js';
@@ -46,6 +47,8 @@ export class Connection implements WriteSink, RequestOrigin {
   writeState: WriteState = WRITE_READY;
   readonly stateLink = new Link<Connection>(this);
   readonly deadlines: ConnectionDeadlines;
+  /** What connState() reads, filled in place on each update. */
+  private readonly sides: SideFacts = { write: WRITE_READY, sending: false, inBody: false, inHead: true, inFlight: 0 };
 
   /** Requests started on this connection. */
   requests = 0;
@@ -388,13 +391,13 @@ export class Connection implements WriteSink, RequestOrigin {
   updateState(): void {
     if (this.closing) return;
     const exchanges = this.queue.exchanges;
-    const state = connState({
-      write: this.writeState,
-      sending: exchanges.length > 0 && (exchanges[0] as Exchange).state === EX_SENDING,
-      inBody: this.reader.inBody,
-      inHead: this.reader.inMessage || this.requests === 0,
-      inFlight: exchanges.length,
-    });
+    const f = this.sides;
+    f.write = this.writeState;
+    f.sending = exchanges.length > 0 && (exchanges[0] as Exchange).state === EX_SENDING;
+    f.inBody = this.reader.inBody;
+    f.inHead = this.reader.inMessage || this.requests === 0;
+    f.inFlight = exchanges.length;
+    const state = connState(f);
     if (state !== this.state) this.setState(state);
   }
 

@@ -3,9 +3,9 @@
 // parser events into exchanges. It never writes: answers go through the connection's responder.
 import type { HttpError } from './errors.js';
 import { ContentTooLargeError, ExpectationFailedError } from './errors.js';
-import { CONTINUE_DUE, CONTINUE_WANTED, Exchange } from './exchange.js';
+import { CONTINUE_DUE, CONTINUE_WANTED, Exchange, type RequestFacts } from './exchange.js';
 import { invoke } from './handle.js';
-import { closeAtHead } from './keep-alive.js';
+import { closeAtHead, type HeadFacts } from './keep-alive.js';
 import { READ_CLOSED, READ_LAST, READ_OPEN, type ReadState } from './connection-states.js';
 import { PARSE_ERROR, PARSE_PAUSED, type ParserEvents, type RequestHead, type RequestParser } from './parser.js';
 import { Request } from './request.js';
@@ -29,6 +29,9 @@ export class RequestReader implements ParserEvents {
   parsing = false;
   private resumeScheduled = false;
   private readonly conn: Connection;
+  // Facts handed to Exchange.forRequest and closeAtHead, filled in place (no object per request).
+  private readonly requestFacts: RequestFacts = { isHead: false, http11: true, keepAlive: true, contentLength: -1, hasBody: false };
+  private readonly headFacts: HeadFacts = { keepAlive: true, requests: 0, maxRequests: 0, shuttingDown: false };
 
   constructor(conn: Connection) {
     this.conn = conn;
@@ -203,13 +206,13 @@ export class RequestReader implements ParserEvents {
     const config = host.config;
     const hasBody = head.chunked || head.contentLength > 0;
     const responder = conn.responder;
-    const ex = Exchange.forRequest(responder, {
-      isHead: head.method === 'HEAD',
-      http11: head.versionMinor >= 1,
-      keepAlive: head.keepAlive,
-      contentLength: head.contentLength,
-      hasBody,
-    });
+    const rf = this.requestFacts;
+    rf.isHead = head.method === 'HEAD';
+    rf.http11 = head.versionMinor >= 1;
+    rf.keepAlive = head.keepAlive;
+    rf.contentLength = head.contentLength;
+    rf.hasBody = hasBody;
+    const ex = Exchange.forRequest(responder, rf);
     const requests = ++conn.requests;
     host.counters.requests++;
     if (hasBody) {
@@ -223,7 +226,12 @@ export class RequestReader implements ParserEvents {
       ex.tStart = conn.now();
       req.timings = { start: ex.tStart, parse: 0, handle: 0, serialize: 0, frame: 0, write: 0 };
     }
-    const last = closeAtHead({ keepAlive: head.keepAlive, requests, maxRequests: config.maxRequestsPerConnection, shuttingDown: host.draining });
+    const hf = this.headFacts;
+    hf.keepAlive = head.keepAlive;
+    hf.requests = requests;
+    hf.maxRequests = config.maxRequestsPerConnection;
+    hf.shuttingDown = host.draining;
+    const last = closeAtHead(hf);
     if (last !== null) {
       ex.closeWith(last);
       if (this.state === READ_OPEN) this.state = READ_LAST;

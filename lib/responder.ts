@@ -4,7 +4,7 @@
 import { HttpError, StreamAbortedError, toHttpError } from './errors.js';
 import { CONTINUE_DUE, CONTINUE_WANTED, EX_DONE, EX_HANDLING, EX_READY, EX_SENDING, Exchange, type ExchangeOwner } from './exchange.js';
 import { BODY_WHOLE, buildHead, chooseFraming, FRAME_CLOSE, FRAMING_NAMES } from './frame.js';
-import { closeAfterResponse, release, RELEASE_AND_CLOSE, RELEASE_WAIT, remainingBody } from './keep-alive.js';
+import { closeAfterResponse, release, RELEASE_AND_CLOSE, RELEASE_WAIT, remainingBody, type ReleaseFacts, type ResponseFacts } from './keep-alive.js';
 import { PAUSE_BODY, PAUSE_WRITE } from './reader.js';
 import type { Request } from './request.js';
 import { discardValue, serializeError, serializeValue } from './serialize.js';
@@ -15,6 +15,17 @@ import type { Connection } from './connection.js';
 export class Responder implements ExchangeOwner, QueueOwner {
   private readonly conn: Connection;
   private blockedAt = 0; // when writes blocked (for the drain event)
+  // Facts for the keep-alive decisions, filled in place: no object per response on the hot path.
+  private readonly releaseFacts: ReleaseFacts = { requestComplete: false, hasBody: false, continueWanted: false, received: 0, highWaterMark: 0 };
+  private readonly responseFacts: ResponseFacts = {
+    keepAlive: true,
+    responseCloses: false,
+    closeDelimited: false,
+    isHead: false,
+    shuttingDown: false,
+    unreadBody: 0,
+    maxDiscard: 0,
+  };
 
   constructor(conn: Connection) {
     this.conn = conn;
@@ -141,13 +152,13 @@ export class Responder implements ExchangeOwner, QueueOwner {
   /** May the front response go now? See keep-alive.ts `release`. */
   releasable(ex: Exchange): boolean {
     const body = ex.body;
-    const verdict = release({
-      requestComplete: ex.requestComplete,
-      hasBody: body !== null,
-      continueWanted: ex.continueState === CONTINUE_WANTED,
-      received: body === null ? 0 : body.received,
-      highWaterMark: this.conn.host.config.highWaterMark,
-    });
+    const f = this.releaseFacts;
+    f.requestComplete = ex.requestComplete;
+    f.hasBody = body !== null;
+    f.continueWanted = ex.continueState === CONTINUE_WANTED;
+    f.received = body === null ? 0 : body.received;
+    f.highWaterMark = this.conn.host.config.highWaterMark;
+    const verdict = release(f);
     if (verdict === RELEASE_AND_CLOSE) ex.closeWith('unread-body');
     return verdict !== RELEASE_WAIT;
   }
@@ -160,16 +171,16 @@ export class Responder implements ExchangeOwner, QueueOwner {
     const config = host.config;
     const framing = chooseFraming(res.status, res.kind, res.declaredLength, ex.http11);
     const body = ex.body;
-    const reason = closeAfterResponse({
-      keepAlive: ex.keepAlive,
-      responseCloses: res.headers.close,
-      closeDelimited: framing === FRAME_CLOSE,
-      isHead: ex.isHead,
-      shuttingDown: host.draining,
-      // Answered before its body was read, by a handler that does not read it: too much to skip closes.
-      unreadBody: !ex.requestComplete && body !== null && !body.used ? remainingBody(ex.contentLength, body.received) : 0,
-      maxDiscard: config.maxDiscardSize,
-    });
+    const f = this.responseFacts;
+    f.keepAlive = ex.keepAlive;
+    f.responseCloses = res.headers.close;
+    f.closeDelimited = framing === FRAME_CLOSE;
+    f.isHead = ex.isHead;
+    f.shuttingDown = host.draining;
+    // Answered before its body was read, by a handler that does not read it: too much to skip closes.
+    f.unreadBody = !ex.requestComplete && body !== null && !body.used ? remainingBody(ex.contentLength, body.received) : 0;
+    f.maxDiscard = config.maxDiscardSize;
+    const reason = closeAfterResponse(f);
     if (reason !== null) ex.closeWith(reason);
     let extra = '';
     if (config.serverTiming && ex.tStart !== 0) {
