@@ -94,6 +94,7 @@ export async function inject(target: Handler | Server, input: InjectInput, optio
   const socket = new MemorySocket(options.remoteAddress);
   const deadline = Date.now() + (options.timeout ?? 10_000);
   const data = pieces(input);
+  let closed = true; // unless the connection is found idle, kept alive
   try {
     const conn = server.acceptSocket(socket as unknown as Socket);
     for (const piece of data) {
@@ -110,6 +111,7 @@ export async function inject(target: Handler | Server, input: InjectInput, optio
       if (!socket.drained || socket.destroyed) continue;
       const state = conn.state;
       if (state === ST_IDLE) {
+        closed = false;
         socket.destroy(); // the client leaves, as a client does once it has its answers
         break;
       }
@@ -119,7 +121,6 @@ export async function inject(target: Handler | Server, input: InjectInput, optio
     if (own) await server.close({ timeout: 0 });
   }
   const wire = Buffer.concat(socket.written);
-  const closed = socket.writableEnded || socket.reset;
   const responses = parseResponses(wire, methodsOf(Buffer.concat(data), server.config.parserLimits), closed);
   const first = responses[0];
   if (first === undefined) throw new InjectError(`no response (${wire.length} bytes written)`, 'H1W_INJECT_NO_RESPONSE');
