@@ -19,7 +19,9 @@ const AS_IS_STREAM: Serializer = {
 
 type Read = ReadableStreamReadResult<Uint8Array>;
 
-/** Whether `promise` has settled after the microtasks already queued have run (no macrotask is waited for). */
+/** `promise`'s value if it settles within the microtasks already queued or, failing that, before the next
+ * turn of the event loop; null if it is still pending then. undici's in-memory bodies (strings, bytes) end within
+ * a few microtasks of their one chunk, a Blob's (on Node 24) within a turn; a stream the app feeds does not. */
 function settledSoon(promise: Promise<Read>): Promise<Read | null> {
   let done: Read | null = null;
   promise.then(
@@ -28,12 +30,11 @@ function settledSoon(promise: Promise<Read>): Promise<Read | null> {
     },
     () => {},
   );
-  // undici's in-memory bodies close within a few microtasks of their one chunk; a stream the app feeds does not.
   return Promise.resolve()
     .then(() => undefined)
     .then(() => undefined)
     .then(() => undefined)
-    .then(() => done);
+    .then(() => done ?? new Promise<Read | null>((resolve) => setImmediate(() => resolve(done))));
 }
 
 /** The stream from its first chunk on, as an async iterator the write queue pulls. return() cancels the app's
