@@ -9,12 +9,16 @@ export class MemorySocket extends EventEmitter {
   readonly remotePort: number;
   destroyed = false;
   writableEnded = false;
-  readonly writableLength = 0; // the "kernel" takes everything at once
+  /** Bytes "in the kernel" not yet sent: 0, every write is taken at once (tests may say otherwise). */
+  writableLength = 0;
+  /** After our FIN the client closes too ('end', 'close'), as a client that has read everything does. */
+  peerClosesAfterFin = true;
+  /** The server asked us to stop delivering data. */
+  paused = false;
   /** Set by resetAndDestroy(): the server reset the connection. */
   reset = false;
   /** The socket has emitted 'close'. */
   closed = false;
-  private paused = false;
   private readonly pending: Buffer[] = [];
   private inputEnded = false;
   private finSent = false;
@@ -74,8 +78,11 @@ export class MemorySocket extends EventEmitter {
   end(callback?: () => void): this {
     this.writableEnded = true;
     setImmediate(() => {
-      callback?.();
-      this.destroy();
+      callback?.(); // 'finish': our FIN left
+      if (this.peerClosesAfterFin && !this.destroyed) {
+        this.emit('end');
+        this.destroy();
+      }
     });
     return this;
   }
