@@ -4,6 +4,7 @@
 // made) is streamed through the write queue, chunked, pulled only while the socket takes more.
 import type { ReadableStreamDefaultReader, ReadableStreamReadResult } from 'node:stream/web';
 import { InvalidResponseError } from './errors.js';
+import { defaultType, lightParts } from './fetch-light-response.js';
 import type { Result } from './result.js';
 import type { Serializer } from './serializers/serializer.js';
 import { statusText } from './status.js';
@@ -76,6 +77,22 @@ function headersOf(headers: Headers): [string, string][] {
   return list;
 }
 
+/** Header fields from a light response's init, as given (a record or pairs), with undici's default type. */
+function initPairs(init: unknown, type: string | null): [string, string][] {
+  if (init instanceof Headers) return headersOf(init);
+  const list: [string, string][] = [];
+  const entries = Array.isArray(init) ? (init as [string, string][]) : init === undefined || init === null ? [] : Object.entries(init as Record<string, string>);
+  let typed = type === null;
+  for (const [name, value] of entries) {
+    const lower = name.toLowerCase();
+    if (lower === 'transfer-encoding') continue;
+    if (lower === 'content-type') typed = true;
+    list.push([name, String(value)]);
+  }
+  if (!typed) list.push(['content-type', type as string]);
+  return list;
+}
+
 function isResponse(value: unknown): value is Response {
   return value instanceof Response;
 }
@@ -84,6 +101,17 @@ function isResponse(value: unknown): value is Response {
 export async function toResult(value: unknown): Promise<Result> {
   if (!isResponse(value)) {
     throw new InvalidResponseError(`a fetch handler returned ${value === null ? 'null' : typeof value}, not a Response`, 'H1W_NOT_A_RESPONSE');
+  }
+  const light = lightParts(value);
+  if (light !== null) {
+    // A light response never made real: its body and init as the app gave them, no stream at all.
+    const result: Result = { status: light.status, headers: initPairs(light.headers, defaultType(light)) };
+    if (light.statusText !== '' && light.statusText !== statusText(light.status)) result.reason = light.statusText;
+    if (light.body !== null) {
+      result.body = light.body;
+      result.serializer = AS_IS_WHOLE;
+    }
+    return result;
   }
   const response = value;
   const result: Result = { status: response.status, headers: headersOf(response.headers) };
