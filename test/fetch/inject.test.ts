@@ -143,4 +143,24 @@ injected('a Hono app through fetchHandler, and the demo server', async () => {
   await demo.close();
 });
 
+injected('interim 100 Continue, trailers and a close-delimited HTTP/1.0 stream are read as a client would', async () => {
+  const handler = router({
+    'POST /up': async (req) => ({ body: await req.body.text(), trailers: { 'X-Sum': '3' }, headers: { 'Content-Type': 'text/plain' }, status: 200 }),
+    'GET /stream': () => ({ body: (async function* () { yield 'one'; yield 'two'; })() }),
+  });
+  const cont = await inject(handler, 'POST /up HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\nok');
+  assert.is(cont.interim.length, 1);
+  assert.ok(cont.interim[0]!.toString('latin1').startsWith('HTTP/1.1 100 Continue\r\n'));
+  assert.is(cont.body.toString(), 'ok');
+  const old = await inject(handler, 'GET /stream HTTP/1.0\r\n\r\n');
+  assert.is(old.body.toString(), 'onetwo');
+  assert.ok(old.closed);
+  const chunkedBack = await inject(
+    (req) => ({ body: (async function* () { yield await req.body.text(); })(), trailers: { 'X-Sum': '3' } }),
+    'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nab\r\n0\r\n\r\n',
+  );
+  assert.is(chunkedBack.body.toString(), 'ab');
+  assert.equal(chunkedBack.trailers, ['X-Sum', '3']);
+});
+
 injected.run();
