@@ -2,6 +2,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ServerOptions } from './config.js';
 import { orderRows, orders, ORDERS_SCHEMA } from './demo-data.js';
+import { fetchEcho, fetchHello } from './demo-fetch.js';
 import { json } from './serializers/json.js';
 import { jsonArray } from './serializers/json-array.js';
 import { ndjson } from './serializers/ndjson.js';
@@ -121,6 +122,8 @@ export function demoHandler(getServer: () => Server | null) {
     'GET /error': () => {
       throw new Error('the demo handler failed on purpose');
     },
+    'GET /fetch/hello': fetchHello,
+    'POST /fetch/echo': fetchEcho,
     'GET /stats': () => {
       const memory = process.memoryUsage();
       return { ...getServer()?.stats(), process: { rss: memory.rss, heapUsed: memory.heapUsed, external: memory.external, arrayBuffers: memory.arrayBuffers } };

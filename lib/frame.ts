@@ -185,7 +185,8 @@ function dateTail(connection: string): string {
   return tail;
 }
 
-/** The whole response head. `length` is used with FRAME_LENGTH only; `contentType` null sends none. */
+/** The whole response head. `length` is used with FRAME_LENGTH only; `contentType` null sends none; a non-empty
+ * `reason` replaces the standard reason phrase. */
 export function buildHead(
   status: number,
   block: HeaderBlock,
@@ -194,11 +195,12 @@ export function buildHead(
   length: number,
   connection: string,
   extra = '',
+  reason = '',
 ): string {
-  if (block === EMPTY_HEADERS && framing === FRAME_LENGTH && contentType !== null && extra === '') {
+  if (block === EMPTY_HEADERS && framing === FRAME_LENGTH && contentType !== null && extra === '' && reason === '') {
     return lengthPrefix(status, contentType) + length + dateTail(connection);
   }
-  let head = statusLine(status);
+  let head = reason === '' ? statusLine(status) : `HTTP/1.1 ${status} ${reason}\r\n`;
   if (contentType !== null && !block.contentType && framing !== FRAME_NONE) head += `Content-Type: ${contentType}\r\n`;
   head += block.text;
   if (framing === FRAME_LENGTH) head += `Content-Length: ${length}\r\n`;

@@ -14,3 +14,5 @@ export { CREDENTIAL_HEADERS, type TraceOptions } from './trace.js';
 export type { ServerStats } from './pool.js';
 export * as limits from './limits.js';
 export { createDemoServer } from './demo.js';
+export { fetchHandler, type FetchApp, type FetchHandlerOptions } from './fetch-handler.js';
+export { inject, InjectError, type InjectInput, type InjectOptions, type InjectRequest, type InjectResponse, type InjectResult } from './inject.js';

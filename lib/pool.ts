@@ -101,8 +101,10 @@ export class ConnectionPool implements ConnectionHost {
     return n;
   }
 
-  accept(socket: Socket): void {
+  /** Takes a socket; returns its Connection, or null when a flood of refusals closed it at once. */
+  accept(socket: Socket): Connection | null {
     this.accepted++;
+    let conn: Connection | null = null;
     const max = this.config.maxConnections;
     // Every open socket counts, closing ones included: each holds a descriptor until it is gone.
     if (max > 0 && this.openCount - this.refusing >= max) {
@@ -111,17 +113,20 @@ export class ConnectionPool implements ConnectionHost {
         // A flood: no 503 (its linger would pile up descriptors), the socket is closed at once.
         socket.destroy();
         this.closes.refused++;
-        return;
+        return null;
       }
       this.refusing++;
-      (this.freeConnections.pop() ?? new Connection(this)).refuse(this.nextId++, socket, this.refusal, 'refused');
+      conn = this.freeConnections.pop() ?? new Connection(this);
+      conn.refuse(this.nextId++, socket, this.refusal, 'refused');
     } else {
-      (this.freeConnections.pop() ?? new Connection(this)).open(this.nextId++, socket);
+      conn = this.freeConnections.pop() ?? new Connection(this);
+      conn.open(this.nextId++, socket);
     }
     if (this.sweeper === null) {
       this.sweeper = setInterval(sweep, this.sweepPeriod, this);
       this.sweeper.unref();
     }
+    return conn;
   }
 
   takeParser(): RequestParser {

@@ -188,7 +188,7 @@ export class Responder implements ExchangeOwner, QueueOwner {
     }
     const length = res.kind === BODY_WHOLE && res.declaredLength < 0 ? res.byteLength : res.declaredLength;
     ex.framing = framing;
-    ex.head = buildHead(res.status, res.headers, res.contentType, framing, length, ex.closeAfter ? config.lines.close : config.lines.keepAlive, extra);
+    ex.head = buildHead(res.status, res.headers, res.contentType, framing, length, ex.closeAfter ? config.lines.close : config.lines.keepAlive, extra, res.reason);
     if (ex.tStart !== 0) ex.tFramed = conn.now();
     // Nothing after this request will be read; the rest of its own body still is (a streaming echo needs it).
     if (ex.closeAfter) conn.reader.stopAfterCurrent(ex.requestComplete);

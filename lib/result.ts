@@ -21,10 +21,12 @@ export interface Result {
   length?: number;
   /** Trailer fields for a streamed body sent chunked. */
   trailers?: TrailerInput;
+  /** The status line's reason phrase, when not the standard one ("HTTP/1.1 200 Fine"). Clients must ignore it. */
+  reason?: string;
 }
 
 const RESULT = Symbol.for('h1wire.result');
-const RESULT_KEYS = new Set(['status', 'headers', 'body', 'serializer', 'length', 'trailers']);
+const RESULT_KEYS = new Set(['status', 'headers', 'body', 'serializer', 'length', 'trailers', 'reason']);
 
 /** Makes a result explicitly: `return reply(201, { id }, { location: '/items/1' })`. */
 export function reply(status: number, body?: unknown, headers?: HeaderInput): Result {
@@ -35,7 +37,7 @@ export function reply(status: number, body?: unknown, headers?: HeaderInput): Re
 
 /**
  * A handler's return value is a Result when `reply()` made it, or when it is a plain object with a numeric
- * `status` or a `body`, and no keys but result keys (status, headers, body, serializer, length, trailers).
+ * `status` or a `body`, and no keys but result keys (status, headers, body, serializer, length, trailers, reason).
  * So `{ status: 201, body }` and `{ body: stream, headers }` are results, while `{ status: 'ok' }`,
  * `{ length: 3 }` or `{ id: 1 }` are values for a 200.
  */

@@ -27,6 +27,8 @@ export interface Serialized {
   trailers: TrailerInput | undefined;
   /** Which serializer made the body ("" when none ran). */
   serializer: string;
+  /** A reason phrase other than the standard one, or "". */
+  reason: string;
 }
 
 export interface SerializeContext {
@@ -62,6 +64,7 @@ function whole(status: number, headers: HeaderBlock, contentType: string | null,
     declaredLength: -1,
     trailers: undefined,
     serializer,
+    reason: '',
   };
 }
 
@@ -98,7 +101,20 @@ export function serializeValue(value: unknown, accept: string | undefined, ctx: 
     }
     declared = headers.contentLength;
   }
-  return serializeBody(status, headers, result.body, result.serializer, declared, result.trailers, accept, ctx, isHead);
+  const out = serializeBody(status, headers, result.body, result.serializer, declared, result.trailers, accept, ctx, isHead);
+  if (result.reason !== undefined) out.reason = checkReason(result.reason);
+  return out;
+}
+
+// RFC 9112 §4: reason-phrase = 1*( HTAB / SP / VCHAR / obs-text ); obs-text is refused here (the head would
+// have to be written as latin1 for it, and no client needs it).
+const REASON = /^[\t\x20-\x7e]*$/;
+
+function checkReason(reason: unknown): string {
+  if (typeof reason !== 'string' || !REASON.test(reason)) {
+    throw new InvalidResponseError('a reason phrase holds a forbidden character (CR, LF, NUL or a control)', 'H1W_INVALID_REASON');
+  }
+  return reason;
 }
 
 function serializeBody(

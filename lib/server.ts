@@ -4,6 +4,7 @@ import { MAX_TIMER_DELAY } from './clock.js';
 import { resolveConfig, type ServerConfig, type ServerOptions } from './config.js';
 import type { Handler } from './handle.js';
 import * as limits from './limits.js';
+import type { Connection } from './connection.js';
 import { ConnectionPool, type ServerStats } from './pool.js';
 import { Observer } from './stages.js';
 import { createTracer } from './trace.js';
@@ -47,6 +48,11 @@ export class Server {
 
   address(): AddressInfo | null {
     return this.net.address() as AddressInfo | null;
+  }
+
+  /** @internal In-process connections (inject()): a socket-like object takes the same accept path. */
+  acceptSocket(socket: net.Socket): Connection | null {
+    return this.pool.accept(socket);
   }
 
   /** Counters and the connections open by state. */

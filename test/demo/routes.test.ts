@@ -279,6 +279,22 @@ test('/echo streaming back a chunked upload that turns malformed midway: the res
   assert.ok(reset || socket.destroyed, 'the connection ended');
 });
 
+test('GET /fetch/hello and POST /fetch/echo: web Responses through fetchHandler, exact bytes', async () => {
+  await expectExact(
+    demo.port,
+    get('/fetch/hello'),
+    `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nContent-Length: 17\r\nDate: ${DATE}\r\n${KEEP}\r\n{"hello":"world"}`,
+    { closes: false },
+  );
+  const echo = 'POST /fetch/echo HTTP/1.1\r\nHost: demo\r\nContent-Type: text/x-demo\r\nContent-Length: 11\r\n\r\nhello fetch';
+  await expectExact(
+    demo.port,
+    echo,
+    `HTTP/1.1 200 OK\r\ncontent-type: text/x-demo\r\nContent-Length: 11\r\nDate: ${DATE}\r\n${KEEP}\r\nhello fetch`,
+    { closes: false },
+  );
+});
+
 test('/stats: the server counters as JSON', async () => {
   const a = (await getJson('/stats')).body as Record<string, unknown>;
   for (const key of ['accepted', 'refused', 'open', 'byState', 'requests', 'responses', 'bytesIn', 'bytesOut', 'closes', 'free']) {

@@ -1,7 +1,6 @@
 // A real Connection (through ConnectionPool.accept) against a fake socket: bytes in (split at random
 // boundaries), exact bytes out (Date normalised), every connection state and every close reason, deadlines
 // fired by pool.sweep() on an injected clock. Nothing here waits on time: microtasks and setImmediate only.
-import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -11,63 +10,24 @@ import { ConnectionPool } from '../../lib/pool.js';
 import type { Request } from '../../lib/request.js';
 import { reply } from '../../lib/result.js';
 import { Observer, type CloseReason } from '../../lib/stages.js';
+import { MemorySocket } from '../../lib/inject-socket.js';
 import { CLOSE, DATE, normalize, textResponse } from '../helpers/exact.js';
 import { pieces, prng } from '../helpers/wire.js';
 
-/** What a net.Socket does, as far as a Connection uses it; the test decides what write() returns and when
- * the peer goes away. */
-class FakeSocket extends EventEmitter {
-  readonly written: Buffer[] = [];
-  /** What write() returns (false: the kernel buffer is full). */
+/** The in-memory socket inject() uses, with what these tests add: the test decides what write() returns (false:
+ * the kernel buffer is full) and reads every byte written with Date normalised. */
+class FakeSocket extends MemorySocket {
   accepts = true;
-  paused = false;
-  destroyed = false;
-  writableEnded = false;
-  writableLength = 0;
-  reset = false;
-  remoteAddress = '192.0.2.1';
-  remotePort = 40000;
-  /** After our FIN the peer closes too ('end', 'close'), as a client that has read everything does. */
-  peerClosesAfterFin = true;
 
-  write(data: string | Uint8Array, encoding?: BufferEncoding): boolean {
-    this.written.push(typeof data === 'string' ? Buffer.from(data, encoding ?? 'utf8') : Buffer.from(data));
+  constructor() {
+    super('192.0.2.1', 40000);
+  }
+
+  override write(data: string | Uint8Array, encoding?: BufferEncoding): boolean {
+    super.write(data, encoding);
     return this.accepts;
   }
-  cork(): void {}
-  uncork(): void {}
-  setNoDelay(): this {
-    return this;
-  }
-  pause(): this {
-    this.paused = true;
-    return this;
-  }
-  resume(): this {
-    this.paused = false;
-    return this;
-  }
-  end(cb?: () => void): this {
-    this.writableEnded = true;
-    setImmediate(() => {
-      cb?.(); // 'finish': our FIN left
-      if (this.peerClosesAfterFin && !this.destroyed) {
-        this.emit('end');
-        this.destroy();
-      }
-    });
-    return this;
-  }
-  destroy(): this {
-    if (this.destroyed) return this;
-    this.destroyed = true;
-    setImmediate(() => this.emit('close', false));
-    return this;
-  }
-  resetAndDestroy(): this {
-    this.reset = true;
-    return this.destroy();
-  }
+
   /** Every byte written, Date values normalised. */
   text(): string {
     return normalize(Buffer.concat(this.written).toString('latin1'));

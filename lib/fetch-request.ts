@@ -1,0 +1,185 @@
+// A web (WHATWG fetch) Request over an h1wire Request, made lazily: the URL string, the Headers object and the
+// body stream are built only when the app touches them. The object is a Request (`instanceof Request` holds, its
+// prototype chain reaches Request.prototype) whose accessors read h1wire's request; anything rarer (clone(),
+// formData(), cache, mode, …) builds the real Request once and delegates to it.
+//
+// The head is already parsed and checked by h1wire (Host is valid, the target is origin-, absolute- or
+// asterisk-form), so nothing is parsed again here: the URL is the scheme, Host and the target joined.
+import type { Request as H1Request } from './request.js';
+
+const WebRequest = globalThis.Request;
+
+/** Scheme of the request: `https` when the connection says so (TLS, or a trusted proxy's forwarding), else `http`. */
+export function schemeOf(req: H1Request): 'http' | 'https' {
+  // `protocol` / `secure` are set by the TLS and trusted-forwarding layers when present; a plain socket has neither.
+  const r = req as unknown as { protocol?: unknown; secure?: unknown };
+  if (r.protocol === 'https' || r.secure === true) return 'https';
+  return 'http';
+}
+
+/** The absolute URL of a request: an absolute-form target as sent, else scheme://Host + target. */
+export function urlOf(req: H1Request, defaultHost: string): string {
+  const target = req.target;
+  if (target.charCodeAt(0) !== 0x2f /* / */ && target !== '*') return target; // absolute-form, checked by h1wire
+  const host = req.header('host') || defaultHost; // empty or absent only on HTTP/1.0
+  return `${schemeOf(req)}://${host}${target === '*' ? '/' : target}`;
+}
+
+/** A web ReadableStream over the request body, pulled one chunk at a time: h1wire reads the socket only as fast
+ * as the app reads this stream (the body's own high-water mark applies), and cancelling it discards the rest. */
+export function bodyStream(req: H1Request): ReadableStream<Uint8Array> {
+  let iterator: AsyncIterator<Buffer> | null = null;
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        iterator ??= req.body[Symbol.asyncIterator]();
+        const step = await iterator.next();
+        if (step.done === true) controller.close();
+        else controller.enqueue(step.value);
+      },
+      cancel() {
+        iterator ??= req.body[Symbol.asyncIterator]();
+        const done = iterator.return?.();
+        if (done !== undefined) Promise.resolve(done).catch(() => {});
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}
+
+function hasBody(req: H1Request): boolean {
+  if (req.method === 'GET' || req.method === 'HEAD') return false;
+  const length = req.header('content-length');
+  return (length !== undefined && length !== '0') || req.header('transfer-encoding') !== undefined;
+}
+
+function toArrayBuffer(bytes: Buffer): ArrayBuffer {
+  const buffer = bytes.buffer as ArrayBuffer;
+  if (bytes.byteOffset === 0 && bytes.byteLength === buffer.byteLength) return buffer;
+  return buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+}
+
+const H1 = Symbol('h1wire.request');
+const URL_KEY = Symbol('url');
+const HEADERS = Symbol('headers');
+const REAL = Symbol('real');
+const USED = Symbol('used');
+const DEFAULT_HOST = Symbol('defaultHost');
+
+interface LazyFields {
+  [H1]: H1Request;
+  [DEFAULT_HOST]: string;
+  [URL_KEY]: string | undefined;
+  [HEADERS]: Headers | undefined;
+  [REAL]: Request | undefined;
+  [USED]: boolean;
+}
+type Lazy = Request & LazyFields;
+
+function real(self: Lazy): Request {
+  let request = self[REAL];
+  if (request === undefined) {
+    const req = self[H1];
+    // A body already read through text()/json()/… is gone: the real Request gets none.
+    const body = hasBody(req) && !self[USED] ? bodyStream(req) : null;
+    const init: RequestInit & { duplex?: 'half' } = { method: req.method, headers: self.headers, signal: req.signal };
+    if (body !== null) {
+      init.body = body;
+      init.duplex = 'half';
+    }
+    request = new WebRequest(self.url, init);
+    self[REAL] = request;
+  }
+  return request;
+}
+
+/** The whole body through h1wire's collector (no stream, no promise per chunk), once. */
+function readBody(self: Lazy): Promise<Buffer> {
+  if (self[REAL] !== undefined) return self[REAL].arrayBuffer().then((b) => Buffer.from(b));
+  if (self[USED]) return Promise.reject(new TypeError('Body is unusable: Body has already been read'));
+  self[USED] = true;
+  return hasBody(self[H1]) ? self[H1].body.bytes() : Promise.resolve(Buffer.alloc(0));
+}
+
+const proto = {
+  get method(): string {
+    return (this as unknown as Lazy)[H1].method;
+  },
+  get url(): string {
+    const self = this as unknown as Lazy;
+    return (self[URL_KEY] ??= urlOf(self[H1], self[DEFAULT_HOST]));
+  },
+  get headers(): Headers {
+    const self = this as unknown as Lazy;
+    let headers = self[HEADERS];
+    if (headers === undefined) {
+      headers = new Headers();
+      const raw = self[H1].rawHeaders;
+      for (let i = 0; i < raw.length; i += 2) headers.append(raw[i] as string, raw[i + 1] as string);
+      self[HEADERS] = headers;
+    }
+    return headers;
+  },
+  get signal(): AbortSignal {
+    return (this as unknown as Lazy)[H1].signal;
+  },
+  get body(): ReadableStream<Uint8Array> | null {
+    const self = this as unknown as Lazy;
+    if (self[REAL] === undefined && !hasBody(self[H1])) return null;
+    return real(self).body;
+  },
+  get bodyUsed(): boolean {
+    const self = this as unknown as Lazy;
+    return self[REAL] !== undefined ? self[REAL].bodyUsed : self[USED];
+  },
+  arrayBuffer(): Promise<ArrayBuffer> {
+    return readBody(this as unknown as Lazy).then(toArrayBuffer);
+  },
+  bytes(): Promise<Uint8Array> {
+    return readBody(this as unknown as Lazy).then((b) => new Uint8Array(toArrayBuffer(b)));
+  },
+  text(): Promise<string> {
+    return readBody(this as unknown as Lazy).then((b) => b.toString('utf8'));
+  },
+  json(): Promise<unknown> {
+    return readBody(this as unknown as Lazy).then((b) => JSON.parse(b.toString('utf8')));
+  },
+  blob(): Promise<Blob> {
+    const self = this as unknown as Lazy;
+    const type = self[H1].header('content-type');
+    return readBody(self).then((b) => new Blob([b], type === undefined ? {} : { type }));
+  },
+  formData(): Promise<FormData> {
+    return real(this as unknown as Lazy).formData();
+  },
+  clone(): Request {
+    return real(this as unknown as Lazy).clone();
+  },
+};
+
+// The rest of Request's accessors come from the real Request (they are rarely read).
+for (const key of ['cache', 'credentials', 'destination', 'duplex', 'integrity', 'mode', 'redirect', 'referrer', 'referrerPolicy', 'keepalive']) {
+  Object.defineProperty(proto, key, {
+    get(this: Lazy) {
+      return (real(this) as unknown as Record<string, unknown>)[key];
+    },
+  });
+}
+Object.defineProperty(proto, Symbol.for('nodejs.util.inspect.custom'), {
+  value(this: Lazy) {
+    return `Request (h1wire) ${this.method} ${this.url}`;
+  },
+});
+Object.setPrototypeOf(proto, WebRequest.prototype);
+
+/** The web Request for an h1wire request. `defaultHost` stands in when an HTTP/1.0 request has no Host. */
+export function toWebRequest(req: H1Request, defaultHost = 'localhost'): Request {
+  const self = Object.create(proto) as Lazy;
+  self[H1] = req;
+  self[DEFAULT_HOST] = defaultHost;
+  self[URL_KEY] = undefined;
+  self[HEADERS] = undefined;
+  self[REAL] = undefined;
+  self[USED] = false;
+  return self;
+}

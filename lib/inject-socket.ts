@@ -1,0 +1,102 @@
+// The socket an injected request arrives on: in memory, no descriptor. It does what a net.Socket does as far as
+// a Connection uses it (data in, writes out, pause/resume, FIN, close), and keeps every byte written.
+import { EventEmitter } from 'node:events';
+
+export class MemorySocket extends EventEmitter {
+  /** Every byte the server wrote, in order. */
+  readonly written: Buffer[] = [];
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  destroyed = false;
+  writableEnded = false;
+  /** Bytes "in the kernel" not yet sent: 0, every write is taken at once (tests may say otherwise). */
+  writableLength = 0;
+  /** After our FIN the client closes too ('end', 'close'), as a client that has read everything does. */
+  peerClosesAfterFin = true;
+  /** The server asked us to stop delivering data. */
+  paused = false;
+  /** Set by resetAndDestroy(): the server reset the connection. */
+  reset = false;
+  /** The socket has emitted 'close'. */
+  closed = false;
+  private readonly pending: Buffer[] = [];
+  private inputEnded = false;
+  private finSent = false;
+
+  constructor(remoteAddress = '127.0.0.1', remotePort = 0) {
+    super();
+    this.remoteAddress = remoteAddress;
+    this.remotePort = remotePort;
+  }
+
+  /** Bytes from the client: delivered now, or when the server resumes reading. */
+  push(data: Buffer): void {
+    if (this.destroyed || this.inputEnded) return;
+    this.pending.push(data);
+    this.deliver();
+  }
+
+  /** The client's FIN. */
+  endInput(): void {
+    if (this.inputEnded) return;
+    this.inputEnded = true;
+    this.deliver();
+  }
+
+  /** Everything pushed has reached the server (it is not holding the socket paused with bytes waiting). */
+  get drained(): boolean {
+    return this.pending.length === 0;
+  }
+
+  private deliver(): void {
+    while (!this.paused && !this.destroyed && this.pending.length > 0) this.emit('data', this.pending.shift());
+    if (this.inputEnded && !this.finSent && !this.paused && !this.destroyed && this.pending.length === 0) {
+      this.finSent = true;
+      this.emit('end');
+    }
+  }
+
+  write(data: string | Uint8Array, encoding?: BufferEncoding): boolean {
+    if (!this.destroyed) this.written.push(typeof data === 'string' ? Buffer.from(data, encoding ?? 'utf8') : Buffer.from(data));
+    return true;
+  }
+  cork(): void {}
+  uncork(): void {}
+  setNoDelay(): this {
+    return this;
+  }
+  pause(): this {
+    this.paused = true;
+    return this;
+  }
+  resume(): this {
+    this.paused = false;
+    queueMicrotask(() => this.deliver());
+    return this;
+  }
+  /** Our FIN: the client, having read everything, closes too. */
+  end(callback?: () => void): this {
+    this.writableEnded = true;
+    setImmediate(() => {
+      callback?.(); // 'finish': our FIN left
+      if (this.peerClosesAfterFin && !this.destroyed) {
+        this.emit('end');
+        this.destroy();
+      }
+    });
+    return this;
+  }
+  destroy(): this {
+    if (this.destroyed) return this;
+    this.destroyed = true;
+    setImmediate(() => {
+      this.closed = true;
+      this.emit('close', false);
+    });
+    return this;
+  }
+  resetAndDestroy(): this {
+    this.reset = true;
+    return this.destroy();
+  }
+}

@@ -1,0 +1,177 @@
+// The same Hono app through h1wire (fetchHandler) and through @hono/node-server on node:http, side by side:
+// every case must give the same status, the same headers and the same body. Headers allowed to differ are
+// listed in CONNECTION_LEVEL with why; nothing else may.
+import { createAdaptorServer } from '@hono/node-server';
+import type { AddressInfo } from 'node:net';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { fetchHandler } from '../../lib/fetch-handler.js';
+import { createServer, type Server } from '../../lib/server.js';
+import { exchange } from '../helpers/exchange.js';
+import { honoApp } from '../helpers/hono-app.js';
+import type { Response } from '../helpers/response-parser.js';
+
+/**
+ * Headers that describe the connection or the moment, not the response: `date` (the clock), `connection` and
+ * `keep-alive` (h1wire always says `Connection: keep-alive` and advertises its timeout; node:http says it only
+ * to HTTP/1.0 clients and advertises its own 5 s). Everything else, framing included, must match.
+ */
+const CONNECTION_LEVEL = new Set(['date', 'connection', 'keep-alive']);
+
+/**
+ * The framing of an empty body from a Response whose body is null (c.redirect(), HEAD through Hono): h1wire
+ * frames it `Content-Length: 0`; node:http sends `Transfer-Encoding: chunked` with a zero chunk (redirect) or,
+ * for HEAD, no length at all. Only for an empty body are these two lines left out of the comparison.
+ */
+const EMPTY_FRAMING = new Set(['content-length: 0', 'transfer-encoding: chunked']);
+
+/**
+ * A Response with no Content-Type (bytes, a stream): h1wire sends none, as the Response says; node-server adds
+ * `text/plain; charset=UTF-8` unless its global override is on. Here it runs with `overrideGlobalObjects:
+ * false` (it would otherwise replace Request and Response for this whole test process), so that one line of
+ * theirs is left out when ours has no Content-Type at all.
+ */
+function withoutAddedType(theirs: ReturnType<typeof comparable>, ours: ReturnType<typeof comparable>): ReturnType<typeof comparable> {
+  if (ours.headers.some((line) => line.startsWith('content-type:'))) return theirs;
+  return { ...theirs, headers: theirs.headers.filter((line) => line !== 'content-type: text/plain; charset=UTF-8') };
+}
+
+interface Pair {
+  h1: Server;
+  h1Port: number;
+  nodePort: number;
+  close(): Promise<void>;
+}
+
+async function both(light = false): Promise<Pair & { probe: ReturnType<typeof honoApp>['probe'] }> {
+  const { app, probe } = honoApp();
+  const h1 = createServer(fetchHandler(app.fetch, { overrideGlobalResponse: light }));
+  const { port: h1Port } = await h1.listen(0);
+  // node-server would replace the global Request and Response for the whole test process; it answers the same.
+  const node = createAdaptorServer({ fetch: app.fetch, overrideGlobalObjects: false });
+  await new Promise<void>((resolve) => node.listen(0, '127.0.0.1', resolve));
+  const nodePort = (node.address() as AddressInfo).port;
+  return {
+    h1,
+    h1Port,
+    nodePort,
+    probe,
+    async close() {
+      await h1.close({ timeout: 100 });
+      await new Promise<void>((resolve) => {
+        (node as unknown as { closeAllConnections(): void }).closeAllConnections();
+        node.close(() => resolve());
+      });
+    },
+  };
+}
+
+function comparable(res: Response): { status: number; headers: string[]; body: string } {
+  const headers = res.headers
+    .filter(([name]) => !CONNECTION_LEVEL.has(name.toLowerCase()))
+    .map(([name, value]) => `${name.toLowerCase()}: ${value}`)
+    .filter((line) => res.body.length > 0 || !EMPTY_FRAMING.has(line))
+    .sort();
+  return { status: res.status, headers, body: res.body.toString('latin1') };
+}
+
+const CASES: [string, string][] = [
+  ['text', 'GET / HTTP/1.1\r\nHost: example.test\r\n\r\n'],
+  ['json with params and query', 'GET /api/users/42?q=x%20y HTTP/1.1\r\nHost: example.test\r\n\r\n'],
+  ['two params', 'GET /api/users/7/posts/99 HTTP/1.1\r\nHost: example.test\r\n\r\n'],
+  ['cors simple', 'GET /api/users/1 HTTP/1.1\r\nHost: example.test\r\nOrigin: https://example.com\r\n\r\n'],
+  [
+    'cors preflight',
+    'OPTIONS /api/users/1 HTTP/1.1\r\nHost: example.test\r\nOrigin: https://example.com\r\nAccess-Control-Request-Method: POST\r\nAccess-Control-Request-Headers: x-agent\r\n\r\n',
+  ],
+  ['etag', 'GET /etag/doc HTTP/1.1\r\nHost: example.test\r\n\r\n'],
+  ['etag 304', 'GET /etag/doc HTTP/1.1\r\nHost: example.test\r\nIf-None-Match: "ETAG"\r\n\r\n'],
+  ['201 with a header', 'GET /created HTTP/1.1\r\nHost: example.test\r\n\r\n'],
+  ['html', 'GET /html HTTP/1.1\r\nHost: example.test\r\n\r\n'],
+  ['redirect', 'GET /redirect HTTP/1.1\r\nHost: example.test\r\n\r\n'],
+  ['204', 'GET /nothing HTTP/1.1\r\nHost: example.test\r\n\r\n'],
+  ['custom reason', 'GET /reason HTTP/1.1\r\nHost: example.test\r\n\r\n'],
+  ['Uint8Array body', 'GET /bytes HTTP/1.1\r\nHost: example.test\r\n\r\n'],
+  ['Blob body', 'GET /blob HTTP/1.1\r\nHost: example.test\r\n\r\n'],
+  ['URLSearchParams body', 'GET /search-params HTTP/1.1\r\nHost: example.test\r\n\r\n'],
+  ['c.body(stream)', 'GET /body-stream HTTP/1.1\r\nHost: example.test\r\n\r\n'],
+  ['streamText', 'GET /stream-text HTTP/1.1\r\nHost: example.test\r\n\r\n'],
+  ['streamSSE', 'GET /sse HTTP/1.1\r\nHost: example.test\r\n\r\n'],
+  ['two Set-Cookie', 'GET /cookies HTTP/1.1\r\nHost: example.test\r\n\r\n'],
+  ['request headers and url', 'GET /headers HTTP/1.1\r\nHost: example.test:8080\r\nX-Agent: raw\r\n\r\n'],
+  ['absolute-form target', 'GET http://other.test/headers HTTP/1.1\r\nHost: example.test\r\n\r\n'],
+  ['JSON body', 'POST /json HTTP/1.1\r\nHost: example.test\r\nContent-Type: application/json\r\nContent-Length: 15\r\n\r\n{"a":[1,2,"b"]}'],
+  ['form body', 'POST /form HTTP/1.1\r\nHost: example.test\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 17\r\n\r\nname=h1&lang=ts+x'],
+  [
+    'chunked upload',
+    'POST /upload HTTP/1.1\r\nHost: example.test\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n',
+  ],
+  ['404 handler', 'GET /nowhere HTTP/1.1\r\nHost: example.test\r\n\r\n'],
+  ['405 becomes 404 in Hono', 'DELETE /api/users/1 HTTP/1.1\r\nHost: example.test\r\n\r\n'],
+  ['onError', 'GET /error HTTP/1.1\r\nHost: example.test\r\n\r\n'],
+];
+
+const hono = suite('hono: h1wire and @hono/node-server side by side');
+
+async function everyCase(light: boolean): Promise<void> {
+  const pair = await both(light);
+  try {
+    // The etag case needs the real tag: ask once.
+    const [tagged] = await exchange(pair.h1Port, CASES[5]![1]);
+    const tag = tagged!.headers.find(([n]) => n.toLowerCase() === 'etag')![1];
+    for (const [name, raw] of CASES) {
+      const request = raw.replace('"ETAG"', tag);
+      const [ours] = await exchange(pair.h1Port, request, { seed: request.length });
+      const [theirs] = await exchange(pair.nodePort, request);
+      assert.equal(comparable(ours!), withoutAddedType(comparable(theirs!), comparable(ours!)), name);
+    }
+  } finally {
+    await pair.close();
+  }
+}
+
+hono('every case: same status, headers and body (split at random boundaries on h1wire)', async () => {
+  await everyCase(false);
+});
+
+hono('every case again with overrideGlobalResponse (the light Response)', async () => {
+  const Original = globalThis.Response;
+  try {
+    await everyCase(true);
+    assert.is.not(globalThis.Response, Original);
+    assert.ok(new Response('x') instanceof Original);
+    assert.ok(Response.json({ a: 1 }) instanceof Response);
+  } finally {
+    globalThis.Response = Original;
+  }
+});
+
+hono('HEAD: same status and headers, no body', async () => {
+  const pair = await both();
+  try {
+    for (const path of ['/', '/api/users/1', '/cookies']) {
+      const request = `HEAD ${path} HTTP/1.1\r\nHost: example.test\r\n\r\n`;
+      const [ours] = await exchange(pair.h1Port, request, { head: () => true });
+      const [theirs] = await exchange(pair.nodePort, request, { head: () => true });
+      assert.equal(comparable(ours!), comparable(theirs!), path);
+      assert.is(ours!.body.length, 0);
+    }
+  } finally {
+    await pair.close();
+  }
+});
+
+hono('c.req.raw.signal aborts when the client disconnects', async () => {
+  const pair = await both();
+  try {
+    const probe = pair.probe();
+    const pending = exchange(pair.h1Port, 'GET /hang HTTP/1.1\r\nHost: example.test\r\n\r\n', { timeoutMs: 100 }).catch(() => null);
+    await probe.entered;
+    await pending; // the client gives up (its socket is destroyed) before the app answers
+    assert.is(await probe.aborted, true);
+  } finally {
+    await pair.close();
+  }
+});
+
+hono.run();
