@@ -33,6 +33,7 @@ import { RequestReader } from './reader.js';
 import type { RequestOrigin } from './request.js';
 import { Responder } from './responder.js';
 import type { CloseReason } from './stages.js';
+import type { UpgradeCallback } from './upgrade.js';
 import { WriteQueue, type WriteSink } from './write-queue.js';
 
 export { ST_CLOSING, ST_IDLE, STATE_NAMES, type StateName };
@@ -317,15 +318,7 @@ export class Connection implements WriteSink, RequestOrigin {
     this.responder.abandon(new Error(`connection closed (${reason})`));
     this.deadlines.allOff();
     this.stateLink.unlink();
-    const socket = this.socket;
-    if (socket !== null) {
-      socket.off('data', this.onData);
-      socket.off('end', this.onEnd);
-      socket.off('error', this.onError);
-      socket.off('close', this.onClose);
-      socket.off('drain', this.onDrain);
-    }
-    this.socket = null;
+    if (this.socket !== null) this.detach(this.socket);
     this.reader.close();
     this.reader.reading = null;
     const obs = this.host.observer;
@@ -334,6 +327,34 @@ export class Connection implements WriteSink, RequestOrigin {
     }
     this.host.released(this, reason);
   };
+
+  /** An accepted upgrade's turn came (every response before it is in the socket): let go of the socket. */
+  handOff(accept: UpgradeCallback): void {
+    const socket = this.socket;
+    // After this parse ends: the bytes past the head are only then all held.
+    process.nextTick(() => {
+      if (this.socket !== socket || socket === null || this.closing) return; // gone or closing meanwhile
+      const head = this.reader.takeHeld();
+      this.writeState = WRITE_CLOSED;
+      this.queue.close(undefined);
+      this.deadlines.allOff();
+      this.stateLink.unlink();
+      this.detach(socket);
+      this.host.upgraded(this, socket);
+      // As node:http does: neither paused nor flowing, so the new owner's 'data' listener starts the flow.
+      (socket as { readableFlowing: boolean | null }).readableFlowing = null;
+      accept(socket, head);
+    });
+  }
+
+  private detach(socket: Socket): void {
+    socket.off('data', this.onData);
+    socket.off('end', this.onEnd);
+    socket.off('error', this.onError);
+    socket.off('close', this.onClose);
+    socket.off('drain', this.onDrain);
+    this.socket = null;
+  }
 
   pauseSocket(): void {
     this.socket?.pause();
@@ -376,6 +397,14 @@ export class Connection implements WriteSink, RequestOrigin {
   remotePort(): number {
     this.remoteAddress();
     return this.portCache;
+  }
+
+  secure(): boolean {
+    return (this.socket as { encrypted?: boolean } | null)?.encrypted === true;
+  }
+
+  rawSocket(): Socket | null {
+    return this.socket;
   }
 
   // ---- state registry -----------------------------------------------------------------------------------
