@@ -33,7 +33,7 @@ import { RequestReader } from './reader.js';
 import type { RequestOrigin } from './request.js';
 import { Responder } from './responder.js';
 import type { CloseReason } from './stages.js';
-import type { UpgradeCallback } from './upgrade.js';
+import { handOff, type UpgradeCallback } from './upgrade.js';
 import { WriteQueue, type WriteSink } from './write-queue.js';
 
 export { ST_CLOSING, ST_IDLE, STATE_NAMES, type StateName };
@@ -328,26 +328,14 @@ export class Connection implements WriteSink, RequestOrigin {
     this.host.released(this, reason);
   };
 
-  /** An accepted upgrade's turn came (every response before it is in the socket): let go of the socket. */
+  /** An accepted upgrade's turn came (every response before it is in the socket): the socket goes, once this
+   * parse has ended and every byte past the head is held (upgrade.ts). */
   handOff(accept: UpgradeCallback): void {
-    const socket = this.socket;
-    // After this parse ends: the bytes past the head are only then all held.
-    process.nextTick(() => {
-      if (this.socket !== socket || socket === null || this.closing) return; // gone or closing meanwhile
-      const head = this.reader.takeHeld();
-      this.writeState = WRITE_CLOSED;
-      this.queue.close(undefined);
-      this.deadlines.allOff();
-      this.stateLink.unlink();
-      this.detach(socket);
-      this.host.upgraded(this, socket);
-      // As node:http does: neither paused nor flowing, so the new owner's 'data' listener starts the flow.
-      (socket as { readableFlowing: boolean | null }).readableFlowing = null;
-      accept(socket, head);
-    });
+    if (this.socket !== null) process.nextTick(handOff, this, this.socket, accept);
   }
 
-  private detach(socket: Socket): void {
+  /** Forgets the socket, and takes every listener of ours off it. */
+  detach(socket: Socket): void {
     socket.off('data', this.onData);
     socket.off('end', this.onEnd);
     socket.off('error', this.onError);

@@ -2,6 +2,8 @@
 // turn comes (every response before it written), h1wire lets go of the socket: no parser, no deadline, no
 // listener of its own, nothing written. `head` holds every byte read past the request's head.
 import type { Socket } from 'node:net';
+import type { Connection } from './connection.js';
+import { WRITE_CLOSED } from './connection-states.js';
 import { HttpError } from './errors.js';
 
 /** Takes over the raw socket; `head` is what was already read past the upgrade request (may be empty). */
@@ -44,4 +46,19 @@ export function upgradeOffer(llhttpUpgrade: boolean, versionMinor: number, hasBo
   }
   if (offer === null || offer === '' || H2C.test(offer)) return null;
   return offer;
+}
+
+/** Lets go of `socket` for `accept`: no parser, deadline, state list or listener of ours stays, nothing is written. */
+export function handOff(conn: Connection, socket: Socket, accept: UpgradeCallback): void {
+  if (conn.rawSocket() !== socket || conn.closing) return; // gone, or closing, since the turn came
+  const head = conn.reader.takeHeld();
+  conn.writeState = WRITE_CLOSED;
+  conn.queue.close(undefined);
+  conn.deadlines.allOff();
+  conn.stateLink.unlink();
+  conn.detach(socket);
+  conn.host.upgraded(conn, socket);
+  // As node:http does: neither paused nor flowing, so the new owner's 'data' listener starts the flow.
+  (socket as { readableFlowing: boolean | null }).readableFlowing = null;
+  accept(socket, head);
 }
