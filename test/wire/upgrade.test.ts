@@ -217,6 +217,10 @@ test('h2c, HTTP/1.0 and requests with a body are never upgradable; upgrade() for
   }
 });
 
+test('upgrade() takes a function, and says so', () => {
+  assert.throws(() => upgrade('ws' as never), (e: Error) => e instanceof TypeError && /upgrade\(\) needs a function/.test(e.message));
+});
+
 test('the demo /ws: 426 without an upgrade, 501 with a clear message when ws is missing', async () => {
   const s = await startDemo();
   try {
