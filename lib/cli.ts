@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // `h1wire demo [flags]`: starts the demo server. Its first line on stdout is `listening on http://HOST:PORT`.
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { llhttpBuild } from '../native-free/llhttp.js';
 import type { ServerOptions } from './config.js';
@@ -8,6 +9,7 @@ import { createDemoServer } from './demo.js';
 const USAGE = `usage: h1wire demo [options]
   --port N                        port (default 3000; 0 picks a free one)
   --host H                        address (default 127.0.0.1)
+  --tls-cert FILE --tls-key FILE  serve HTTPS with this certificate and key (PEM); both or neither
   --keep-alive-timeout MS         idle time between requests (default 5000)
   --headers-timeout MS            first byte to end of head (default 10000)
   --request-timeout MS            first byte to end of body (default 30000)
@@ -41,10 +43,20 @@ function number(flag: string, value: string): number {
   return Number(value);
 }
 
+function readPem(flag: string, file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (error) {
+    fail(`--${flag}: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+}
+
 async function demo(argv: string[]): Promise<void> {
   const options: Record<string, { type: 'string' | 'boolean' }> = {
     port: { type: 'string' },
     host: { type: 'string' },
+    'tls-cert': { type: 'string' },
+    'tls-key': { type: 'string' },
     'server-timing': { type: 'boolean' },
     trace: { type: 'boolean' },
     'trace-credentials': { type: 'boolean' },
@@ -69,13 +81,17 @@ async function demo(argv: string[]): Promise<void> {
   if (values['server-timing'] === true) serverOptions.serverTiming = true;
   if (values['trace-credentials'] === true) serverOptions.trace = { showCredentials: true };
   else if (values.trace === true) serverOptions.trace = true;
+  const cert = values['tls-cert'];
+  const key = values['tls-key'];
+  if ((typeof cert === 'string') !== (typeof key === 'string')) fail('--tls-cert and --tls-key go together');
+  if (typeof cert === 'string' && typeof key === 'string') serverOptions.tls = { cert: readPem('tls-cert', cert), key: readPem('tls-key', key) };
   const port = typeof values.port === 'string' ? number('port', values.port) : 3000;
   const host = typeof values.host === 'string' ? values.host : '127.0.0.1';
 
   const server = createDemoServer(serverOptions);
   const address = await server.listen(port, host);
   const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  process.stdout.write(`listening on http://${shown}:${address.port}\n`);
+  process.stdout.write(`listening on ${server.secure ? 'https' : 'http'}://${shown}:${address.port}\n`);
   process.stderr.write(`h1wire demo: llhttp ${llhttpBuild().simd ? 'SIMD' : 'plain'} WebAssembly, Node ${process.version}; Ctrl-C stops\n`);
 
   let stopping = false;

@@ -1,5 +1,6 @@
 // Server options, their defaults (limits.ts), and the resolved configuration the stages read.
 import type { Writable } from 'node:stream';
+import type { TlsOptions } from 'node:tls';
 import { monotonicClock, type Clock } from './clock.js';
 import { connectionLines, type ConnectionLines } from './frame.js';
 import * as limits from './limits.js';
@@ -34,6 +35,10 @@ export interface ServerOptions {
   writeTimeout?: number;
   /** How long a closing connection keeps reading before it is destroyed, ms. */
   closeLinger?: number;
+  /** Serve HTTPS: any tls.createServer option (key, cert, ca, SNICallback, …); ALPN offers http/1.1. */
+  tls?: TlsOptions;
+  /** Connect → finished TLS handshake, ms; a client slower than this is closed (`tls-handshake-timeout`). */
+  tlsHandshakeTimeout?: number;
   /** Bytes buffered per connection, each way. */
   highWaterMark?: number;
   /** Requests parsed but not yet answered per connection. */
@@ -75,6 +80,7 @@ export interface ServerConfig {
   readonly requestTimeout: number;
   readonly writeTimeout: number;
   readonly closeLinger: number;
+  readonly tlsHandshakeTimeout: number;
   readonly highWaterMark: number;
   readonly maxPipelineDepth: number;
   readonly maxDiscardSize: number;
@@ -117,6 +123,7 @@ export function resolveConfig(options: ServerOptions): ServerConfig {
     requestTimeout: count('requestTimeout', options.requestTimeout, limits.REQUEST_TIMEOUT),
     writeTimeout: count('writeTimeout', options.writeTimeout, limits.WRITE_TIMEOUT),
     closeLinger: count('closeLinger', options.closeLinger, limits.CLOSE_LINGER),
+    tlsHandshakeTimeout: count('tlsHandshakeTimeout', options.tlsHandshakeTimeout, limits.TLS_HANDSHAKE_TIMEOUT),
     highWaterMark: count('highWaterMark', options.highWaterMark, limits.HIGH_WATER_MARK, 1),
     maxPipelineDepth: count('maxPipelineDepth', options.maxPipelineDepth, limits.MAX_PIPELINE_DEPTH, 1),
     maxDiscardSize: count('maxDiscardSize', options.maxDiscardSize, limits.MAX_DISCARD_SIZE),

@@ -1,5 +1,6 @@
 // What the pool gives each connection: configuration, observer, handler, the state and deadline lists, the
 // parser free list and the counters. The pool implements it; a test may too.
+import type { Socket } from 'node:net';
 import type { ServerConfig } from './config.js';
 import type { Connection } from './connection.js';
 import type { Handler } from './handle.js';
@@ -28,6 +29,8 @@ export interface ConnectionHost {
   /** Counters for stats(), bumped directly (plain fields: no keyed access on the hot path). */
   readonly counters: Counters;
   released(conn: Connection, reason: CloseReason): void;
+  /** The connection handed its socket over (an accepted upgrade): no longer open, not closed by us. */
+  upgraded(conn: Connection, socket: Socket): void;
 }
 
 export class Counters {

@@ -34,6 +34,7 @@ import { RequestReader } from './reader.js';
 import type { RequestOrigin } from './request.js';
 import { Responder } from './responder.js';
 import type { CloseReason } from './stages.js';
+import { handOff, type UpgradeCallback } from './upgrade.js';
 import { WriteQueue, type WriteSink } from './write-queue.js';
 
 export { ST_CLOSING, ST_IDLE, STATE_NAMES, type StateName };
@@ -320,15 +321,7 @@ export class Connection implements WriteSink, RequestOrigin {
     this.responder.abandon(new Error(`connection closed (${reason})`));
     this.deadlines.allOff();
     this.stateLink.unlink();
-    const socket = this.socket;
-    if (socket !== null) {
-      socket.off('data', this.onData);
-      socket.off('end', this.onEnd);
-      socket.off('error', this.onError);
-      socket.off('close', this.onClose);
-      socket.off('drain', this.onDrain);
-    }
-    this.socket = null;
+    if (this.socket !== null) this.detach(this.socket);
     this.reader.close();
     this.reader.reading = null;
     const obs = this.host.observer;
@@ -337,6 +330,22 @@ export class Connection implements WriteSink, RequestOrigin {
     }
     this.host.released(this, reason);
   };
+
+  /** An accepted upgrade's turn came (every response before it is in the socket): the socket goes, once this
+   * parse has ended and every byte past the head is held (upgrade.ts). */
+  handOff(accept: UpgradeCallback): void {
+    if (this.socket !== null) process.nextTick(handOff, this, this.socket, accept);
+  }
+
+  /** Forgets the socket, and takes every listener of ours off it. */
+  detach(socket: Socket): void {
+    socket.off('data', this.onData);
+    socket.off('end', this.onEnd);
+    socket.off('error', this.onError);
+    socket.off('close', this.onClose);
+    socket.off('drain', this.onDrain);
+    this.socket = null;
+  }
 
   pauseSocket(): void {
     this.socket?.pause();
@@ -379,6 +388,14 @@ export class Connection implements WriteSink, RequestOrigin {
   remotePort(): number {
     this.remoteAddress();
     return this.portCache;
+  }
+
+  secure(): boolean {
+    return (this.socket as { encrypted?: boolean } | null)?.encrypted === true;
+  }
+
+  rawSocket(): Socket | null {
+    return this.socket;
   }
 
   // ---- state registry -----------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ import { MAX_BODY_SIZE } from './limits.js';
 import type { Request } from './request.js';
 import { reply, type Result } from './result.js';
 import { router } from './router.js';
+import { wsEchoRoute } from './demo-ws.js';
 import { createServer, type Server } from './server.js';
 
 export const MAX_ROWS = 100_000;
@@ -119,6 +120,7 @@ export function demoHandler(getServer: () => Server | null) {
       await sleep(ms, undefined, { signal: req.signal });
       return { slept: ms };
     },
+    'GET /ws': wsEchoRoute(),
     'GET /error': () => {
       throw new Error('the demo handler failed on purpose');
     },

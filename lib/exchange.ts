@@ -1,5 +1,6 @@
 // One request and its response as they move through the stages. The connection creates it when a head is
 // parsed, the handler's outcome fills in the response, and the write queue sends it in its turn.
+import type { UpgradeCallback } from './upgrade.js';
 import type { BodySource } from './body-source.js';
 import type { HttpError } from './errors.js';
 import type { HandlerOutcome } from './handle.js';
@@ -86,6 +87,8 @@ export class Exchange implements HandlerOutcome, BodyOwner {
 
   /** The response to send, once serialized. */
   response: Serialized | null = null;
+  /** The handler accepted an upgrade: the socket goes to this when the exchange reaches the front. */
+  upgradeTo: UpgradeCallback | null = null;
   /** The error this exchange answers with, if any. */
   error: HttpError | null = null;
   /** The head as written, once framed. */

@@ -2,7 +2,8 @@
 export { createServer, Server, type CloseOptions } from './server.js';
 export type { ServerOptions } from './config.js';
 export type { Handler } from './handle.js';
-export { Request, type RequestTimings } from './request.js';
+export { Request, type RequestTimings, type NodeRequestView } from './request.js';
+export { upgrade, Upgrade, type UpgradeCallback } from './upgrade.js';
 export { RequestBody } from './request-body.js';
 export { reply, isResult, type Result, type HeaderInput, type HeaderValue, type TrailerInput } from './result.js';
 export { router, type RouteOptions, type RouteTable } from './router.js';

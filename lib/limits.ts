@@ -73,3 +73,7 @@ export const MIN_SWEEP_PERIOD = 10;
 
 /** When `server.close()` is given no timeout: how long in-flight requests get before they are destroyed. */
 export const CLOSE_TIMEOUT = 10_000;
+
+/** A TLS client gets this long from connect to a finished handshake: a real one needs a few round trips,
+ * and a client that stalls would otherwise hold a descriptor with no HTTP deadline running yet. */
+export const TLS_HANDSHAKE_TIMEOUT = 10_000;

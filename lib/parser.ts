@@ -12,6 +12,7 @@ import { FIELD, finishFields, SpanRecorder, URL, VALUE, type Pieces } from './he
 import { EmptyLineCounter } from './empty-lines.js';
 import { bodyTooLarge, headTooLarge, llhttpError, overheadTooLarge, tooManyFields } from './parse-errors.js';
 import { checkHead, type RequestHead } from './request-rules.js';
+import { upgradeOffer } from './upgrade.js';
 
 export type { RequestHead } from './request-rules.js';
 export { MAX_EMPTY_LINES } from './parse-errors.js';
@@ -85,6 +86,7 @@ export class RequestParser implements LlhttpSink {
 
   private budget = 0;
   private stop = false; // a message asked to stop after it (budget, or the connection closes)
+  private upgradeOffered = false; // the message being read may be upgraded: stop at the end of its head
   private checkOverhead = false; // a chunked message ended: check its overhead at the pause
   private failure: HttpError | null = null; // the first failure, reported when execute returns
   private failedMethod = '';
@@ -117,6 +119,7 @@ export class RequestParser implements LlhttpSink {
     this.failedMethod = '';
     this.empty.reset();
     this.resetAfterPause = false;
+    this.upgradeOffered = false;
     this.dropEvents();
   }
 
@@ -171,7 +174,8 @@ export class RequestParser implements LlhttpSink {
         if (this.failure === null) this.fail(llhttpError(ret, this.llhttp.errorReason(), this.llhttp.versionMajor, this.llhttp.versionMinor)); // else a callback failed: llhttp says USER
         break;
       }
-      // Upgrades are not supported: the request was answered as a plain one, and HTTP goes on.
+      // PAUSED_UPGRADE: `at` is the end of the upgrade request's head (the reader holds what follows until the
+      // handler decides). Resuming now means that, if it declines, HTTP goes on from there.
       if (this.resetAfterPause) {
         this.resetAfterPause = false;
         this.llhttp.reset();
@@ -330,7 +334,7 @@ export class RequestParser implements LlhttpSink {
     return 0;
   }
 
-  onHeadersComplete(_status: number, _upgrade: number, shouldKeepAlive: number): number {
+  onHeadersComplete(_status: number, upgrade: number, shouldKeepAlive: number): number {
     // The head ends with the CRLF after its last line and the empty line's CRLF.
     const end = this.spans.lastEnd + 4;
     this.spans.flush(this.chunk, this.pieces);
@@ -347,9 +351,13 @@ export class RequestParser implements LlhttpSink {
       chunked: false,
       expectContinue: false,
       unknownExpectation: null,
+      upgrade: null,
     };
     const error = checkHead(head);
     if (error !== null) return this.fail(error);
+    head.upgrade = upgradeOffer(upgrade === 1, head.versionMinor, head.chunked || head.contentLength > 0, raw);
+    // An upgradable request is the last one parsed until its handler decides: what follows may be another protocol.
+    this.upgradeOffered = head.upgrade !== null;
     if (head.contentLength > this.limits.maxBodySize) {
       return this.fail(bodyTooLarge(this.limits.maxBodySize));
     }
@@ -393,7 +401,7 @@ export class RequestParser implements LlhttpSink {
     // reads Connection (and Proxy-Connection) in trailers too, and would take a `close` there as the end of
     // the connection: after a kept message with trailers, start llhttp afresh instead of resuming it.
     if (this.trailers !== null && this.keepAlive) this.resetAfterPause = true;
-    if (!this.keepAlive || --this.budget <= 0) this.stop = true;
+    if (!this.keepAlive || --this.budget <= 0 || this.upgradeOffered) this.stop = true;
     // Chunked: pause to learn where the message ended, and check the overhead after its last data.
     if (this.chunked) {
       this.checkOverhead = true;

@@ -34,6 +34,8 @@ export interface ServerStats {
   bytesOut: number;
   /** Closed connections by reason. */
   closes: Record<CloseReason, number>;
+  /** Sockets handed over by an accepted upgrade (never counted as open or closed). */
+  upgraded: number;
   /** Objects waiting for reuse. */
   free: { connections: number; parsers: number };
 }
@@ -62,6 +64,9 @@ export class ConnectionPool implements ConnectionHost {
   private refusing = 0;
   readonly counters = new Counters();
   private readonly closes = Object.fromEntries(CLOSE_REASONS.map((r) => [r, 0])) as Record<CloseReason, number>;
+  private upgradedCount = 0;
+  /** Upgraded sockets still open, for close({ upgraded: 'destroy' }) (each holds one 'close' listener of ours). */
+  readonly upgradedSockets = new Set<Socket>();
   private sweeper: NodeJS.Timeout | null = null;
   private readonly sweepPeriod: number;
   private emptyWaiters: (() => void)[] = [];
@@ -141,6 +146,23 @@ export class ConnectionPool implements ConnectionHost {
   released(conn: Connection, reason: CloseReason): void {
     this.closes[reason]++;
     if (reason === 'refused') this.refusing--;
+    this.recycle(conn);
+  }
+
+  upgraded(conn: Connection, socket: Socket): void {
+    this.upgradedCount++;
+    const sockets = this.upgradedSockets;
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    this.recycle(conn);
+  }
+
+  /** A socket never past the accept stage (a failed TLS handshake, say) closed: counted under `reason`. */
+  countClose(reason: CloseReason): void {
+    this.closes[reason]++;
+  }
+
+  private recycle(conn: Connection): void {
     const parser = conn.reader.releaseParser();
     if (parser !== null) this.returnParser(parser);
     if (this.freeConnections.length < limits.CONNECTION_FREE_LIST) this.freeConnections.push(conn);
@@ -212,6 +234,7 @@ export class ConnectionPool implements ConnectionHost {
       bytesIn: this.counters.bytesIn,
       bytesOut: this.counters.bytesOut,
       closes: { ...this.closes },
+      upgraded: this.upgradedCount,
       free: { connections: this.freeConnections.length, parsers: this.freeParsers.length },
     };
   }

@@ -16,12 +16,15 @@ import type { Connection } from './connection.js';
 export const PAUSE_PIPELINE = 1; // maxPipelineDepth unanswered requests
 export const PAUSE_BODY = 2; // the handler has not read the buffered body
 export const PAUSE_WRITE = 4; // the socket is not taking our writes
+export const PAUSE_UPGRADE = 8; // an upgrade request's handler has not decided: what follows may not be HTTP
 
 export class RequestReader implements ParserEvents {
   state: ReadState = READ_OPEN;
   parser: RequestParser | null = null;
   /** The exchange whose request body is being parsed. */
   reading: Exchange | null = null;
+  /** The upgradable request whose handler has not decided yet; nothing after it is parsed meanwhile. */
+  upgrading: Exchange | null = null;
   paused = 0; // PAUSE_* bits
   /** Input held back while paused. */
   unparsed: Buffer | null = null;
@@ -42,6 +45,7 @@ export class RequestReader implements ParserEvents {
     this.state = READ_OPEN;
     this.parser = null;
     this.reading = null;
+    this.upgrading = null;
     this.paused = 0;
     this.unparsed = null;
     this.parsing = false;
@@ -130,7 +134,14 @@ export class RequestReader implements ParserEvents {
         break;
       }
       if (status === PARSE_PAUSED) {
-        if (this.state === READ_CLOSED) break; // after the last request, whatever follows is dropped
+        if (this.state === READ_CLOSED) break;
+        if (this.upgrading !== null) {
+          // Stopped exactly at the end of the upgrade request's head: the rest is held (even when empty, so
+          // that later bytes join it) for the new protocol, or for HTTP if the handler declines.
+          this.unparsed = chunk.subarray(parser.offset);
+          this.pause(PAUSE_UPGRADE);
+          break;
+        } // after the last request, whatever follows is dropped
         from = parser.offset;
         if (from < chunk.length) continue; // the loop re-checks the budget (handlers may have finished)
       }
@@ -183,11 +194,12 @@ export class RequestReader implements ParserEvents {
     if (paused & PAUSE_WRITE && !conn.queue.blocked) paused &= ~PAUSE_WRITE;
     if (paused & PAUSE_BODY && this.reading?.body?.full !== true) paused &= ~PAUSE_BODY;
     if (paused & PAUSE_PIPELINE && this.budget() > 0 && !conn.queue.blocked) paused &= ~PAUSE_PIPELINE;
+    if (paused & PAUSE_UPGRADE && this.upgrading === null) paused &= ~PAUSE_UPGRADE;
     this.paused = paused;
     if (paused !== 0) return;
     const held = this.unparsed;
     this.unparsed = null;
-    if (held !== null && this.state !== READ_CLOSED) {
+    if (held !== null && held.length > 0 && this.state !== READ_CLOSED) {
       this.takeParser();
       conn.queue.beginBatch();
       this.parse(held);
@@ -195,6 +207,19 @@ export class RequestReader implements ParserEvents {
     }
     if (this.paused === 0 && !conn.gone) conn.resumeSocket();
     conn.updateState();
+  }
+
+  /** The upgrade request was answered as plain HTTP: parsing goes on from the end of its head. */
+  upgradeDeclined(): void {
+    this.upgrading = null;
+  }
+
+  /** The bytes read past the upgrade request's head (the new protocol's first bytes), and nothing more is read. */
+  takeHeld(): Buffer {
+    const held = this.unparsed;
+    this.close();
+    this.paused = 0;
+    return held ?? Buffer.alloc(0);
   }
 
   // ---- parser events ------------------------------------------------------------------------------------
@@ -238,6 +263,7 @@ export class RequestReader implements ParserEvents {
     }
     if (head.expectContinue && hasBody) ex.continueState = config.continueAtOnce ? CONTINUE_DUE : CONTINUE_WANTED;
     conn.queue.enqueue(ex);
+    if (head.upgrade !== null) this.upgrading = ex;
     if (ex.continueState === CONTINUE_DUE) conn.queue.pump(); // sent now if this exchange is at the front
     if (obs.parse.on) obs.emit('parse', { request: req, head: headText(head) });
     if (config.bodyLimit !== null && hasBody) {

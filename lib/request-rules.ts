@@ -30,6 +30,8 @@ export interface RequestHead {
   expectContinue: boolean;
   /** Filled in by `checkHead`: an expectation we cannot meet (→ 417), or null. */
   unknownExpectation: string | null;
+  /** What the request offers to switch to (its Upgrade field), when it may be upgraded; else null (upgrade.ts). */
+  upgrade: string | null;
 }
 
 // RFC 3986 host [":" port]: IP-literal, or reg-name (which also covers IPv4); no userinfo, no path.

@@ -1,4 +1,5 @@
 // The request user code sees. Everything costly is lazy: the lower-case header map, the path, the query.
+import type { Socket } from 'node:net';
 import { emptyBody, type RequestBody } from './request-body.js';
 import type { RequestHead } from './request-rules.js';
 
@@ -7,6 +8,20 @@ export interface RequestOrigin {
   readonly id: number;
   remoteAddress(): string;
   remotePort(): number;
+  /** The connection is TLS. */
+  secure(): boolean;
+  /** The socket, for the node:http view an upgrade hands to libraries like ws (null once it is gone). */
+  rawSocket(): Socket | null;
+}
+
+/** What node:http's IncomingMessage offers that upgrade libraries read (ws: method, url, headers, socket). */
+export interface NodeRequestView {
+  readonly method: string;
+  readonly url: string;
+  readonly httpVersion: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly rawHeaders: readonly string[];
+  readonly socket: Socket | null;
 }
 
 /** Per-stage timings in milliseconds (present when timings are on: hooks, tracing, Server-Timing, or
@@ -32,6 +47,9 @@ export class Request {
   readonly httpVersion: string;
   /** Header names and values as received, alternating. */
   readonly rawHeaders: readonly string[];
+  /** What the request offers to switch to (its Upgrade field, e.g. "websocket") when it may be upgraded: an
+   * HTTP/1.1 request without a body, with `Connection: upgrade`, not h2c. Else null. See `upgrade()`. */
+  readonly upgrade: string | null;
   /** Timings of this request's stages, when timings are on. */
   timings: RequestTimings | null = null;
   /** Path parameters, set by the router (`/status/:code` → { code: "404" }). */
@@ -51,6 +69,7 @@ export class Request {
     this.target = head.target;
     this.httpVersion = head.versionMinor === 0 ? '1.0' : '1.1';
     this.rawHeaders = head.rawHeaders;
+    this.upgrade = head.upgrade;
     this.origin = origin;
     this.bodyStream = body;
   }
@@ -128,6 +147,17 @@ export class Request {
 
   get remotePort(): number {
     return this.origin.remotePort();
+  }
+
+  /** The connection is encrypted (TLS). */
+  get secure(): boolean {
+    return this.origin.secure();
+  }
+
+  /** A node:http-compatible view (method, url, lower-case headers, socket), for libraries that take an
+   * IncomingMessage to complete an upgrade: `wss.handleUpgrade(req.node, socket, head, cb)`. */
+  get node(): NodeRequestView {
+    return { method: this.method, url: this.target, httpVersion: this.httpVersion, headers: this.headers, rawHeaders: this.rawHeaders, socket: this.origin.rawSocket() };
   }
 
   /** Aborted when the client goes away before the response is done: pass it to fetch, timers, queries. */

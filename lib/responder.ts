@@ -11,6 +11,7 @@ import { discardValue, serializeError, serializeValue } from './serialize.js';
 import type { CloseReason } from './stages.js';
 import type { QueueOwner } from './write-queue.js';
 import type { Connection } from './connection.js';
+import { notUpgradable, Upgrade, type UpgradeCallback } from './upgrade.js';
 
 export class Responder implements ExchangeOwner, QueueOwner {
   private readonly conn: Connection;
@@ -48,6 +49,11 @@ export class Responder implements ExchangeOwner, QueueOwner {
     }
     const req = ex.request as Request;
     if (obs.handle.on) obs.emit('handle', { request: req, durationMs: t - ex.tDispatch, error: null });
+    if (value instanceof Upgrade) {
+      if (req.upgrade === null) this.answerError(ex, notUpgradable());
+      else this.accepted(ex, value);
+      return;
+    }
     const ctx = conn.host.config.serialize;
     try {
       const accept = ctx.serializers.length > 1 || ctx.strictAccept ? req.header('accept') : undefined;
@@ -64,6 +70,17 @@ export class Responder implements ExchangeOwner, QueueOwner {
     ex.moveTo(EX_READY);
     conn.queue.pump();
     conn.updateStateOutsideParse();
+  }
+
+  /** The handler took the upgrade: it waits for its turn in the queue like a response. */
+  private accepted(ex: Exchange, value: Upgrade): void {
+    ex.upgradeTo = value.accept;
+    ex.moveTo(EX_READY);
+    this.conn.queue.pump();
+  }
+
+  handOff(ex: Exchange): void {
+    this.conn.handOff(ex.upgradeTo as UpgradeCallback);
   }
 
   failed(ex: Exchange, error: unknown): void {
@@ -219,6 +236,7 @@ export class Responder implements ExchangeOwner, QueueOwner {
       ex.body.discard();
       if (remainingBody(ex.contentLength, ex.body.received) > host.config.maxDiscardSize) ex.closeWith('unread-body');
     }
+    if (ex === conn.reader.upgrading) conn.reader.upgradeDeclined();
     conn.responseDone(ex);
   }
 

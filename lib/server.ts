@@ -1,5 +1,7 @@
 // createServer(): a net.Server whose sockets go to the connection pool, plus listen, close and stats.
-import net, { type AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
+import type net from 'node:net';
+import { Acceptor } from './accept.js';
 import { MAX_TIMER_DELAY } from './clock.js';
 import { resolveConfig, type ServerConfig, type ServerOptions } from './config.js';
 import type { Handler } from './handle.js';
@@ -12,12 +14,17 @@ import { createTracer } from './trace.js';
 export interface CloseOptions {
   /** How long in-flight requests get before their connections are destroyed, ms. */
   timeout?: number;
+  /** Upgraded sockets (see `upgrade`) are not waited for: 'keep' leaves them to their owner (default),
+   * 'destroy' destroys them. `server.upgraded` lists them either way. */
+  upgraded?: 'keep' | 'destroy';
 }
 
 export class Server {
   readonly config: ServerConfig;
   /** The underlying net.Server (for options h1wire does not wrap). */
   readonly net: net.Server;
+  /** The accept path: `accept.preProtocol` is the hook on raw TCP sockets before TLS and HTTP (accept.ts). */
+  readonly accept: Acceptor;
   private readonly pool: ConnectionPool;
   private closing: Promise<void> | null = null;
 
@@ -27,11 +34,23 @@ export class Server {
     const tracer = createTracer(options.trace);
     const observer = new Observer(options.hooks ?? {}, tracer, options.timings === true || this.config.serverTiming);
     this.pool = new ConnectionPool(this.config, observer, handler);
-    this.net = net.createServer(
+    this.accept = new Acceptor(this.pool, {
       // Half-open: a client may send its request and FIN, and still get its answer.
-      { allowHalfOpen: true, noDelay: true, highWaterMark: this.config.highWaterMark },
-      (socket) => this.pool.accept(socket),
-    );
+      net: { allowHalfOpen: true, noDelay: true, highWaterMark: this.config.highWaterMark },
+      tls: options.tls,
+      tlsHandshakeTimeout: this.config.tlsHandshakeTimeout,
+    });
+    this.net = this.accept.net;
+  }
+
+  /** Served over TLS. */
+  get secure(): boolean {
+    return this.accept.tls !== null;
+  }
+
+  /** Sockets handed over by accepted upgrades and still open (close() does not wait for them). */
+  get upgraded(): ReadonlySet<Socket> {
+    return this.pool.upgradedSockets;
   }
 
   /** Starts listening; resolves with the bound address (port 0 picks a free one). */
@@ -77,10 +96,11 @@ export class Server {
   close(options: CloseOptions = {}): Promise<void> {
     if (this.closing !== null) return this.closing;
     const timeout = options.timeout ?? limits.CLOSE_TIMEOUT;
-    const stopped = new Promise<void>((resolve) => {
-      if (this.net.listening) this.net.close(() => resolve());
-      else resolve();
-    });
+    // Not the close callback: net.Server waits there for every socket it accepted, upgraded ones included.
+    if (this.net.listening) this.net.close();
+    const stopped = Promise.resolve();
+    this.accept.dropHandshaking();
+    if (options.upgraded === 'destroy') for (const socket of this.pool.upgradedSockets) socket.destroy();
     this.pool.shutdownAll();
     // A longer delay would overflow the timer and fire at once; 24.8 days is "never" for a shutdown.
     const timer = setTimeout(() => this.pool.destroyAll('server-closing'), Math.min(timeout, MAX_TIMER_DELAY));

@@ -35,6 +35,8 @@ export type CloseReason =
   | 'max-requests'
   | 'server-closing'
   | 'refused'
+  | 'tls-handshake-timeout' // a TLS client did not finish its handshake within tlsHandshakeTimeout
+  | 'tls-error' // a TLS handshake failed (plain HTTP on the TLS port, bad ClientHello, no shared cipher)
   | 'error';
 
 export const CLOSE_REASONS: readonly CloseReason[] = [
@@ -51,6 +53,8 @@ export const CLOSE_REASONS: readonly CloseReason[] = [
   'max-requests',
   'server-closing',
   'refused',
+  'tls-handshake-timeout',
+  'tls-error',
   'error',
 ];
 

@@ -48,6 +48,8 @@ export interface QueueOwner {
   streamFailed(ex: Exchange, error: unknown): void;
   /** Bytes were handed to the sink (for stats, hooks and traces). */
   wrote(bytes: number, writes: number): void;
+  /** The front exchange accepted an upgrade: every response before it is flushed; the socket goes. */
+  handOff(ex: Exchange): void;
   /** The sink is full / has drained. */
   blocked(): void;
   drained(): void;
@@ -110,6 +112,11 @@ export class WriteQueue implements BodyOutput {
         this.push(CONTINUE, 'latin1', CONTINUE.length);
       }
       if (ex.state !== EX_READY || !this.owner.releasable(ex)) break;
+      if (ex.upgradeTo !== null) {
+        this.flush();
+        this.owner.handOff(ex);
+        return;
+      }
       // Keep the batch under the high-water mark; the rest goes after the drain.
       if (this.pendingBytes > 0 && this.pendingBytes + this.sink.writableLength >= this.highWaterMark) {
         this.flush();

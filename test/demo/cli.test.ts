@@ -8,7 +8,10 @@ import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Conversation, DATE, KEEP, talk } from '../helpers/exact.js';
+import { Client } from 'undici';
+import WebSocket from 'ws';
 import { waitFor } from '../helpers/process.js';
+import { testCert } from '../helpers/transport.js';
 
 const CLI = fileURLToPath(new URL('../../lib/cli.js', import.meta.url));
 
@@ -45,7 +48,7 @@ function spawnDemo(args: string[]): Promise<Demo> {
       if (nl < 0) return;
       clearTimeout(timer);
       const firstLine = out.slice(0, nl);
-      const m = /^listening on http:\/\/127\.0\.0\.1:([0-9]+)$/.exec(firstLine);
+      const m = /^listening on https?:\/\/127\.0\.0\.1:([0-9]+)$/.exec(firstLine);
       if (m === null) reject(new Error(`unexpected first line ${JSON.stringify(firstLine)}`));
       else resolve({ child, port: Number(m[1]), firstLine, stderr: () => err, exited });
     });
@@ -215,6 +218,8 @@ test('bad flags and commands exit with code 2 and print the usage', async () => 
     ['demo', '--write-timeout', 'soon'],
     ['demo', '--no-such-flag'],
     ['demo', '--port'],
+    ['demo', '--tls-cert', '/dev/null'],
+    ['demo', '--tls-cert', '/no/such/cert.pem', '--tls-key', '/no/such/key.pem'],
     ['serve'],
     [],
   ];
@@ -225,6 +230,26 @@ test('bad flags and commands exit with code 2 and print the usage', async () => 
     assert.ok(r.stderr.includes('usage: h1wire demo'), `${label}: ${r.stderr}`);
     assert.not.ok(r.stdout.includes('listening on'), label);
   });
+});
+
+test('--tls-cert/--tls-key: https on the first line; GET / and the /ws echo over TLS; SIGTERM exits 0', async () => {
+  const { certFile, keyFile } = testCert();
+  const demo = await spawnDemo(['--tls-cert', certFile, '--tls-key', keyFile]);
+  assert.is(demo.firstLine, `listening on https://127.0.0.1:${demo.port}`);
+  const client = new Client(`https://127.0.0.1:${demo.port}`, { connect: { rejectUnauthorized: false } });
+  const res = await client.request({ path: '/', method: 'GET' });
+  assert.equal(await res.body.json(), { hello: 'world' });
+  await client.close();
+  const ws = new WebSocket(`wss://127.0.0.1:${demo.port}/ws`, { rejectUnauthorized: false });
+  await once(ws, 'open');
+  ws.send('over tls');
+  const [data, binary] = (await once(ws, 'message')) as [Buffer, boolean];
+  assert.is(String(data), 'over tls');
+  assert.is(binary, false);
+  ws.close();
+  await once(ws, 'close');
+  demo.child.kill('SIGTERM');
+  assert.equal(await demo.exited, { code: 0, signal: null });
 });
 
 test('--help prints the usage and exits 0', async () => {

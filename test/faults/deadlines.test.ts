@@ -4,6 +4,7 @@ import net from 'node:net';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { waitFor } from '../helpers/process.js';
+import { dial } from '../helpers/transport.js';
 import { start, type Running } from '../helpers/server.js';
 
 const HEADERS = 600;
@@ -35,7 +36,7 @@ interface Outcome {
 /** Connects, lets `drive` talk, and resolves when the server closes the connection. */
 function until_closed(drive: (socket: net.Socket, started: () => void) => void): Promise<Outcome> {
   return new Promise((resolve) => {
-    const socket = net.connect(running.port, '127.0.0.1');
+    const socket = dial(running.port, '127.0.0.1');
     let t0 = performance.now();
     let text = '';
     socket.on('data', (chunk) => (text += chunk.toString('latin1')));
@@ -90,7 +91,7 @@ test('an idle keep-alive connection closes after keepAliveTimeout + buffer, adve
 
 test('a client that reuses an idle connection just before the advertised timeout is served', async () => {
   const text = await new Promise<string>((resolve) => {
-    const socket = net.connect(running.port, '127.0.0.1');
+    const socket = dial(running.port, '127.0.0.1');
     let seen = '';
     let sent = 1;
     socket.on('data', (chunk) => {
@@ -140,7 +141,7 @@ async function stallServer(): Promise<Running> {
 
 test('a client that stops reading mid-response is destroyed after writeTimeout + a sweep (write-stalled)', async () => {
   const server = await stallServer();
-  const socket = net.connect(server.port, '127.0.0.1');
+  const socket = dial(server.port, '127.0.0.1');
   try {
     let received = 0;
     let lastData = 0;
@@ -176,7 +177,7 @@ test('a reader slower than one writeTimeout per body, but steady, is not write-s
   try {
     const t0 = performance.now();
     const received = await new Promise<number>((resolve) => {
-      const socket = net.connect(server.port, '127.0.0.1');
+      const socket = dial(server.port, '127.0.0.1');
       let total = 0;
       socket.on('data', (chunk: Buffer) => {
         total += chunk.length;
@@ -202,7 +203,7 @@ test('a reader slower than one writeTimeout per body, but steady, is not write-s
 test('after our FIN, a client that never closes its side is let go after closeLinger + a sweep', async () => {
   const server = await stallServer();
   try {
-    const socket = net.connect({ port: server.port, host: '127.0.0.1', allowHalfOpen: true });
+    const socket = dial(server.port, '127.0.0.1', { allowHalfOpen: true });
     socket.on('error', () => {});
     let finAt = 0;
     socket.on('end', () => (finAt = performance.now()));

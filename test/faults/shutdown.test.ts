@@ -4,7 +4,6 @@
 // connections get a FIN (never a reset), close() resolves well before its timeout, new connections are
 // refused. With work that never finishes, close() destroys what is left at the timeout and not before
 // (signals fire, streams are cancelled). server.closeIdleConnections() closes only the idle ones.
-import net from 'node:net';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { router } from '../../lib/router.js';
@@ -12,6 +11,7 @@ import type { CloseEvent, FinishEvent } from '../../lib/stages.js';
 import { HttpConn, HttpConnError, type HttpResponse } from '../helpers/http-conn.js';
 import { within } from '../helpers/leaks.js';
 import { sleep, waitFor } from '../helpers/process.js';
+import { dial } from '../helpers/transport.js';
 import { start, type Running } from '../helpers/server.js';
 
 function app(state: { active: number; signalled: Set<string>; cleaned: Set<string> }) {
@@ -140,7 +140,7 @@ test('close({ timeout }) under keep-alive load: every request answered whole, in
   assert.is(server.close({ timeout: 1 }), closing, 'a second close() returns the same promise');
   // New connections are refused at once.
   const refused = await new Promise<boolean>((resolve) => {
-    const socket = net.connect(running.port, '127.0.0.1');
+    const socket = dial(running.port, '127.0.0.1');
     socket.once('connect', () => {
       socket.destroy();
       resolve(false);

@@ -1,8 +1,8 @@
 // One connection, bytes sent in given pieces, what comes back read with the strict response parser until the
 // wanted final responses are complete (and, when asked, until the server closes).
-import net from 'node:net';
 import { parseResponses, type ParseResult } from './response-parser.js';
 import { watchEnd, type PeerEnd } from './wire.js';
+import { dial } from './transport.js';
 
 export interface ConverseOptions {
   /** Which final responses answer HEAD requests (by index). */
@@ -31,7 +31,7 @@ export function converse(port: number, pieces: readonly Buffer[], options: Conve
   const isHead = options.isHead ?? (() => false);
   const timeoutMs = options.timeoutMs ?? 5000;
   return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
+    const socket = dial(port, '127.0.0.1');
     socket.setNoDelay(true);
     const received: Buffer[] = [];
     const end: PeerEnd = { closed: false, reset: false, fin: false };

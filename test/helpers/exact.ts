@@ -5,6 +5,7 @@
 import net from 'node:net';
 import { parseResponses, type Response } from './response-parser.js';
 import { pieces, prng, watchEnd, type PeerEnd, type Split } from './wire.js';
+import { dial } from './transport.js';
 
 /** RFC 9110 §5.6.7 IMF-fixdate, e.g. "Sun, 06 Nov 1994 08:49:37 GMT". */
 export const IMF_FIXDATE = /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), [0-3][0-9] (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [0-9]{4} [0-2][0-9]:[0-5][0-9]:[0-6][0-9] GMT$/;
@@ -106,7 +107,7 @@ export function talk(port: number, input: string | Buffer, options: TalkOptions 
   const graceMs = options.graceMs ?? 100;
   const timeoutMs = options.timeoutMs ?? 5000;
   return new Promise((resolve, reject) => {
-    const socket = net.connect(port, '127.0.0.1');
+    const socket = dial(port, '127.0.0.1');
     socket.setNoDelay(true);
     const received: Buffer[] = [];
     const end: PeerEnd = { closed: false, reset: false, fin: false };
@@ -187,7 +188,7 @@ export class Conversation {
 
   static open(port: number): Promise<Conversation> {
     return new Promise((resolve, reject) => {
-      const socket = net.connect(port, '127.0.0.1');
+      const socket = dial(port, '127.0.0.1');
       socket.once('error', reject);
       socket.once('connect', () => {
         socket.off('error', reject);

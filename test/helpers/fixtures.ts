@@ -15,6 +15,7 @@ export function requestHead(rawHeaders: string[], fields: Partial<RequestHead> =
     chunked: false,
     expectContinue: false,
     unknownExpectation: null,
+    upgrade: null,
     ...fields,
   };
 }

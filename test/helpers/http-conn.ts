@@ -4,6 +4,7 @@
 // no memory). Every wait is bounded. Anything wrong is an HttpConnError with a kind a report can count.
 import net from 'node:net';
 import { ResponseParseError, ResponseParser, type Response } from './response-parser.js';
+import { dial } from './transport.js';
 
 export type HttpConnErrorKind =
   /** The bytes are not a well-formed response. */
@@ -92,7 +93,7 @@ export class HttpConn {
 
   static open(port: number, timeoutMs = 5000, host = '127.0.0.1'): Promise<HttpConn> {
     return new Promise((resolve, reject) => {
-      const socket = net.connect(port, host);
+      const socket = dial(port, host);
       const timer = setTimeout(() => {
         socket.destroy();
         reject(new HttpConnError('connect', `no connection within ${timeoutMs} ms`));

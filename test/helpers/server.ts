@@ -3,6 +3,7 @@ import type { ServerOptions } from '../../lib/config.js';
 import { createDemoServer } from '../../lib/demo.js';
 import type { Handler } from '../../lib/handle.js';
 import { createServer, type Server } from '../../lib/server.js';
+import { serverTls } from './transport.js';
 
 export interface Running {
   server: Server;
@@ -16,15 +17,15 @@ async function run(server: Server): Promise<Running> {
   return {
     server,
     port: address.port,
-    url: `http://127.0.0.1:${address.port}`,
+    url: `${server.secure ? 'https' : 'http'}://127.0.0.1:${address.port}`,
     close: () => server.close({ timeout: 500 }),
   };
 }
 
 export function start(handler: Handler, options: ServerOptions = {}): Promise<Running> {
-  return run(createServer(handler, options));
+  return run(createServer(handler, { tls: serverTls(), ...options }));
 }
 
 export function startDemo(options: ServerOptions = {}): Promise<Running> {
-  return run(createDemoServer(options));
+  return run(createDemoServer({ tls: serverTls(), ...options }));
 }

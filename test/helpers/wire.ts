@@ -1,6 +1,7 @@
 // Raw bytes over a real socket: write the exact request bytes (whole, one byte at a time, or split at random
 // boundaries), read the exact response bytes until the server closes or goes quiet.
 import net from 'node:net';
+import { dial } from './transport.js';
 
 export type Split = 'whole' | 'bytes' | 'random';
 
@@ -101,7 +102,7 @@ export function send(port: number, input: string | Buffer | Step[], options: Wir
   const quietMs = options.quietMs ?? 300;
   const timeoutMs = options.timeoutMs ?? 10_000;
   return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
+    const socket = dial(port, '127.0.0.1');
     socket.setNoDelay(true);
     const received: Buffer[] = [];
     const end: PeerEnd = { closed: false, reset: false, fin: false };

@@ -10,11 +10,11 @@ import { router } from '../../lib/router.js';
 import { json } from '../../lib/serializers/json.js';
 import { text } from '../../lib/serializers/text.js';
 
-const origin = { id: 1, remoteAddress: () => '::1', remotePort: () => 1 };
+const origin = { id: 1, remoteAddress: () => '::1', remotePort: () => 1, secure: () => false, rawSocket: () => null };
 
 function req(method: string, target: string): Request {
   return new Request(
-    { method, target, versionMajor: 1, versionMinor: 1, rawHeaders: ['Host', 'a'], keepAlive: true, contentLength: -1, chunked: false, expectContinue: false, unknownExpectation: null },
+    { method, target, versionMajor: 1, versionMinor: 1, rawHeaders: ['Host', 'a'], keepAlive: true, contentLength: -1, chunked: false, expectContinue: false, unknownExpectation: null, upgrade: null },
     origin,
     1,
     null,

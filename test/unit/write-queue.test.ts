@@ -51,6 +51,7 @@ class Owner implements QueueOwner {
   done: Exchange[] = [];
   failures: { ex: Exchange; error: unknown }[] = [];
   writesSeen: [number, number][] = [];
+  handOff(): void {}
   blockedCount = 0;
   drainedCount = 0;
 
