@@ -14,3 +14,5 @@ export { CREDENTIAL_HEADERS, type TraceOptions } from './trace.js';
 export type { ServerStats } from './pool.js';
 export * as limits from './limits.js';
 export { createDemoServer } from './demo.js';
+export { parseProxyHeader, ProxyProtocolError, type ProxyHeader, type ProxyAddress, type ProxyErrorCode } from './proxy-protocol.js';
+export type { TrustProxy, TrustFunction } from './forwarded.js';

@@ -73,3 +73,7 @@ export const MIN_SWEEP_PERIOD = 10;
 
 /** When `server.close()` is given no timeout: how long in-flight requests get before they are destroyed. */
 export const CLOSE_TIMEOUT = 10_000;
+
+/** proxyProtocol: accept → complete PROXY header. A proxy sends it with its first packet; a socket that has
+ * not sent it by now is not a proxy, and waiting longer only holds its descriptor. */
+export const PROXY_HEADER_TIMEOUT = 5_000;

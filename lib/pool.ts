@@ -16,6 +16,7 @@ import type { Handler } from './handle.js';
 import * as limits from './limits.js';
 import { DeadlineList, LinkedList } from './links.js';
 import { RequestParser } from './parser.js';
+import type { ProxyAddress } from './proxy-protocol.js';
 import { CLOSE_REASONS, type CloseReason, type Observer } from './stages.js';
 import { statusLine } from './status.js';
 
@@ -101,7 +102,7 @@ export class ConnectionPool implements ConnectionHost {
     return n;
   }
 
-  accept(socket: Socket): void {
+  accept(socket: Socket, peer: ProxyAddress | null = null): void {
     this.accepted++;
     const max = this.config.maxConnections;
     // Every open socket counts, closing ones included: each holds a descriptor until it is gone.
@@ -116,12 +117,18 @@ export class ConnectionPool implements ConnectionHost {
       this.refusing++;
       (this.freeConnections.pop() ?? new Connection(this)).refuse(this.nextId++, socket, this.refusal, 'refused');
     } else {
-      (this.freeConnections.pop() ?? new Connection(this)).open(this.nextId++, socket);
+      (this.freeConnections.pop() ?? new Connection(this)).open(this.nextId++, socket, peer);
     }
     if (this.sweeper === null) {
       this.sweeper = setInterval(sweep, this.sweepPeriod, this);
       this.sweeper.unref();
     }
+  }
+
+  /** A socket closed before it became a connection (proxyProtocol: no valid header). */
+  dropped(reason: CloseReason): void {
+    this.accepted++;
+    this.closes[reason]++;
   }
 
   takeParser(): RequestParser {

@@ -1,12 +1,17 @@
 // The request user code sees. Everything costly is lazy: the lower-case header map, the path, the query.
 import { emptyBody, type RequestBody } from './request-body.js';
 import type { RequestHead } from './request-rules.js';
+import { resolveForwarding, type Forwarding, type TrustFunction } from './forwarded.js';
 
 /** What a request may ask of the connection it came on, without touching the socket. */
 export interface RequestOrigin {
   readonly id: number;
   remoteAddress(): string;
   remotePort(): number;
+  /** Whose forwarding headers to believe (null or absent: nobody). */
+  readonly trustProxy?: TrustFunction | null;
+  /** The connection is TLS. */
+  encrypted?(): boolean;
 }
 
 /** Per-stage timings in milliseconds (present when timings are on: hooks, tracing, Server-Timing, or
@@ -44,6 +49,7 @@ export class Request {
   private queryValue: URLSearchParams | null = null;
   private abort: AbortController | null = null;
   private abortReason: unknown = undefined;
+  private forwarding: Forwarding | null = null;
 
   constructor(head: RequestHead, origin: RequestOrigin, sequence: number, body: RequestBody | null) {
     this.sequence = sequence;
@@ -130,6 +136,35 @@ export class Request {
     return this.origin.remotePort();
   }
 
+  /** The client's address: the peer's, or through trusted proxies (`trustProxy`) the first untrusted one. */
+  get ip(): string {
+    return this.forwarded.ip;
+  }
+
+  /** "http" or "https" as the client spoke it (through trusted proxies, from Forwarded / X-Forwarded-Proto). */
+  get protocol(): string {
+    return this.forwarded.protocol;
+  }
+
+  get secure(): boolean {
+    return this.forwarded.protocol === 'https';
+  }
+
+  /** The host the client asked for: Host (or an absolute-form target's authority), or through trusted proxies
+   * Forwarded host= / X-Forwarded-Host. Port included when sent. */
+  get host(): string | undefined {
+    return this.forwarded.host;
+  }
+
+  private get forwarded(): Forwarding {
+    if (this.forwarding === null) {
+      const origin = this.origin;
+      const own = { ip: origin.remoteAddress(), protocol: origin.encrypted?.() === true ? 'https' : 'http', host: authorityOf(this.target) ?? this.header('host') };
+      this.forwarding = resolveForwarding(own, (name) => this.header(name), origin.trustProxy ?? null);
+    }
+    return this.forwarding;
+  }
+
   /** Aborted when the client goes away before the response is done: pass it to fetch, timers, queries. */
   get signal(): AbortSignal {
     if (this.abort === null) {
@@ -146,6 +181,15 @@ export class Request {
     this.abortReason = reason ?? new Error('aborted');
     if (this.abort !== null) this.abort.abort(this.abortReason);
   }
+}
+
+/** The authority of an absolute-form target (it stands for Host, RFC 9112 §3.2.2), else undefined. */
+function authorityOf(target: string): string | undefined {
+  const scheme = target.indexOf('://');
+  if (scheme < 0 || target.charCodeAt(0) === 0x2f) return undefined;
+  let end = scheme + 3;
+  while (end < target.length && !'/?#'.includes(target[end] as string)) end++;
+  return target.slice(scheme + 3, end);
 }
 
 /** The path part of a request target. */

@@ -5,6 +5,7 @@ import { resolveConfig, type ServerConfig, type ServerOptions } from './config.j
 import type { Handler } from './handle.js';
 import * as limits from './limits.js';
 import { ConnectionPool, type ServerStats } from './pool.js';
+import { ProxyHeaderGate } from './proxy-reader.js';
 import { Observer } from './stages.js';
 import { createTracer } from './trace.js';
 
@@ -19,17 +20,22 @@ export class Server {
   readonly net: net.Server;
   private readonly pool: ConnectionPool;
   private closing: Promise<void> | null = null;
+  /** proxyProtocol: the step that reads each socket's PROXY header before it becomes a connection. */
+  private readonly proxyGate: ProxyHeaderGate | null;
 
   constructor(handler: Handler, options: ServerOptions = {}) {
     if (typeof handler !== 'function') throw new TypeError('createServer needs a handler function');
     this.config = resolveConfig(options);
     const tracer = createTracer(options.trace);
     const observer = new Observer(options.hooks ?? {}, tracer, options.timings === true || this.config.serverTiming);
-    this.pool = new ConnectionPool(this.config, observer, handler);
+    const pool = (this.pool = new ConnectionPool(this.config, observer, handler));
+    const gate = (this.proxyGate = this.config.proxyProtocol
+      ? new ProxyHeaderGate(this.config.proxyHeaderTimeout, { proxied: (socket, header) => pool.accept(socket, header.source), dropped: (reason) => pool.dropped(reason) })
+      : null);
     this.net = net.createServer(
       // Half-open: a client may send its request and FIN, and still get its answer.
       { allowHalfOpen: true, noDelay: true, highWaterMark: this.config.highWaterMark },
-      (socket) => this.pool.accept(socket),
+      gate === null ? (socket) => pool.accept(socket) : (socket) => gate.take(socket),
     );
   }
 
@@ -75,6 +81,7 @@ export class Server {
       if (this.net.listening) this.net.close(() => resolve());
       else resolve();
     });
+    this.proxyGate?.closeAll();
     this.pool.shutdownAll();
     // A longer delay would overflow the timer and fire at once; 24.8 days is "never" for a shutdown.
     const timer = setTimeout(() => this.pool.destroyAll('server-closing'), Math.min(timeout, MAX_TIMER_DELAY));

@@ -35,6 +35,7 @@ export type CloseReason =
   | 'max-requests'
   | 'server-closing'
   | 'refused'
+  | 'proxy-header' // proxyProtocol: no valid PROXY header in time (never read as HTTP)
   | 'error';
 
 export const CLOSE_REASONS: readonly CloseReason[] = [
@@ -51,6 +52,7 @@ export const CLOSE_REASONS: readonly CloseReason[] = [
   'max-requests',
   'server-closing',
   'refused',
+  'proxy-header',
   'error',
 ];
 
