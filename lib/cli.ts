@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // `h1wire demo [flags]`: starts the demo server. Its first line on stdout is `listening on http://HOST:PORT`.
+import { isIPv6 } from 'node:net';
 import { parseArgs } from 'node:util';
 import { llhttpBuild } from '../native-free/llhttp.js';
+import { cluster } from './cluster.js';
 import type { ServerOptions } from './config.js';
 import { createDemoServer } from './demo.js';
 
@@ -18,7 +20,12 @@ const USAGE = `usage: h1wire demo [options]
   --max-connections N             (default 0 = no limit)
   --server-timing                 add Server-Timing to responses
   --trace                         print an annotated wire log on stderr (credential values redacted)
-  --trace-credentials             the same, with Authorization and Cookie values shown (local use only)`;
+  --trace-credentials             the same, with Authorization and Cookie values shown (local use only)
+  --proxy-protocol                every connection starts with a PROXY v1/v2 header (from HAProxy, a load balancer)
+  --proxy-header-timeout MS       accept to complete PROXY header (default 5000)
+  --trust-proxy LIST|HOPS         believe Forwarded / X-Forwarded-* from these addresses, CIDRs or 'loopback' (commas),
+                                  or from this many hops
+  --workers N                     N processes on one port (0 = one per core; SIGTERM drains them all)`;
 
 const NUMERIC: Record<string, keyof ServerOptions> = {
   'keep-alive-timeout': 'keepAliveTimeout',
@@ -29,6 +36,7 @@ const NUMERIC: Record<string, keyof ServerOptions> = {
   'max-body-size': 'maxBodySize',
   'max-requests-per-connection': 'maxRequestsPerConnection',
   'max-connections': 'maxConnections',
+  'proxy-header-timeout': 'proxyHeaderTimeout',
 };
 
 function fail(message: string): never {
@@ -41,6 +49,10 @@ function number(flag: string, value: string): number {
   return Number(value);
 }
 
+function announce(host: string, port: number): void {
+  process.stdout.write(`listening on http://${isIPv6(host) ? `[${host}]` : host}:${port}\n`);
+}
+
 async function demo(argv: string[]): Promise<void> {
   const options: Record<string, { type: 'string' | 'boolean' }> = {
     port: { type: 'string' },
@@ -48,6 +60,9 @@ async function demo(argv: string[]): Promise<void> {
     'server-timing': { type: 'boolean' },
     trace: { type: 'boolean' },
     'trace-credentials': { type: 'boolean' },
+    'proxy-protocol': { type: 'boolean' },
+    'trust-proxy': { type: 'string' },
+    workers: { type: 'string' },
     help: { type: 'boolean' },
   };
   for (const flag of Object.keys(NUMERIC)) options[flag] = { type: 'string' };
@@ -69,13 +84,25 @@ async function demo(argv: string[]): Promise<void> {
   if (values['server-timing'] === true) serverOptions.serverTiming = true;
   if (values['trace-credentials'] === true) serverOptions.trace = { showCredentials: true };
   else if (values.trace === true) serverOptions.trace = true;
+  if (values['proxy-protocol'] === true) serverOptions.proxyProtocol = true;
+  const trust = values['trust-proxy'];
+  if (typeof trust === 'string') serverOptions.trustProxy = /^[0-9]+$/.test(trust) ? Number(trust) : trust;
   const port = typeof values.port === 'string' ? number('port', values.port) : 3000;
   const host = typeof values.host === 'string' ? values.host : '127.0.0.1';
 
+  if (typeof values.workers === 'string') {
+    const workers = number('workers', values.workers);
+    // Workers run this same command: cluster() makes each one's server; only the primary speaks.
+    const running = await cluster(() => createDemoServer(serverOptions), { workers, port, host });
+    if (running.role === 'primary') {
+      announce(running.host, running.port);
+      process.stderr.write(`h1wire demo: ${running.pids().length} workers (${running.balance}), Node ${process.version}; Ctrl-C stops\n`);
+    }
+    return;
+  }
   const server = createDemoServer(serverOptions);
   const address = await server.listen(port, host);
-  const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  process.stdout.write(`listening on http://${shown}:${address.port}\n`);
+  announce(address.address, address.port);
   process.stderr.write(`h1wire demo: llhttp ${llhttpBuild().simd ? 'SIMD' : 'plain'} WebAssembly, Node ${process.version}; Ctrl-C stops\n`);
 
   let stopping = false;

@@ -1,5 +1,5 @@
 // h1wire's public API.
-export { createServer, Server, type CloseOptions } from './server.js';
+export { createServer, Server, type CloseOptions, type ListenExtra } from './server.js';
 export type { ServerOptions } from './config.js';
 export type { Handler } from './handle.js';
 export { Request, type RequestTimings } from './request.js';
@@ -16,3 +16,4 @@ export * as limits from './limits.js';
 export { createDemoServer } from './demo.js';
 export { parseProxyHeader, ProxyProtocolError, type ProxyHeader, type ProxyAddress, type ProxyErrorCode } from './proxy-protocol.js';
 export type { TrustProxy, TrustFunction } from './forwarded.js';
+export { cluster, reusePortSupported, type ClusterOptions, type ClusterPrimary, type ClusterWorker, type Balance } from './cluster.js';

@@ -14,6 +14,9 @@ export interface CloseOptions {
   timeout?: number;
 }
 
+/** net's listen options beyond port and host; `reusePort` needs Node.js 22.12+ (older ones ignore it). */
+export type ListenExtra = Omit<net.ListenOptions, 'port' | 'host' | 'path'> & { reusePort?: boolean };
+
 export class Server {
   readonly config: ServerConfig;
   /** The underlying net.Server (for options h1wire does not wrap). */
@@ -39,12 +42,13 @@ export class Server {
     );
   }
 
-  /** Starts listening; resolves with the bound address (port 0 picks a free one). */
-  listen(port = 0, host = '127.0.0.1'): Promise<AddressInfo> {
+  /** Starts listening; resolves with the bound address (port 0 picks a free one). `extra`: more of net's listen
+   * options (`reusePort`, `exclusive`, `backlog`). */
+  listen(port = 0, host = '127.0.0.1', extra: ListenExtra = {}): Promise<AddressInfo> {
     return new Promise((resolve, reject) => {
       const onError = (error: Error): void => reject(error);
       this.net.once('error', onError);
-      this.net.listen(port, host, () => {
+      this.net.listen({ ...extra, port, host }, () => {
         this.net.off('error', onError);
         resolve(this.net.address() as AddressInfo);
       });
