@@ -25,7 +25,8 @@ const USAGE = `usage: h1wire demo [options]
   --proxy-header-timeout MS       accept to complete PROXY header (default 5000)
   --trust-proxy LIST|HOPS         believe Forwarded / X-Forwarded-* from these addresses, CIDRs or 'loopback' (commas),
                                   or from this many hops
-  --workers N                     N processes on one port (0 = one per core; SIGTERM drains them all)`;
+  --workers N                     N processes on one port (0 = one per core; SIGTERM drains them all)
+  --balance reuse-port|round-robin  how workers share the port (default: reuse-port on Linux with Node >= 22.12)`;
 
 const NUMERIC: Record<string, keyof ServerOptions> = {
   'keep-alive-timeout': 'keepAliveTimeout',
@@ -63,6 +64,7 @@ async function demo(argv: string[]): Promise<void> {
     'proxy-protocol': { type: 'boolean' },
     'trust-proxy': { type: 'string' },
     workers: { type: 'string' },
+    balance: { type: 'string' },
     help: { type: 'boolean' },
   };
   for (const flag of Object.keys(NUMERIC)) options[flag] = { type: 'string' };
@@ -93,7 +95,9 @@ async function demo(argv: string[]): Promise<void> {
   if (typeof values.workers === 'string') {
     const workers = number('workers', values.workers);
     // Workers run this same command: cluster() makes each one's server; only the primary speaks.
-    const running = await cluster(() => createDemoServer(serverOptions), { workers, port, host });
+    const balance = values.balance ?? 'auto';
+    if (balance !== 'auto' && balance !== 'reuse-port' && balance !== 'round-robin') fail(`--balance takes reuse-port or round-robin, got "${String(balance)}"`);
+    const running = await cluster(() => createDemoServer(serverOptions), { workers, port, host, balance });
     if (running.role === 'primary') {
       announce(running.host, running.port);
       process.stderr.write(`h1wire demo: ${running.pids().length} workers (${running.balance}), Node ${process.version}; Ctrl-C stops\n`);
