@@ -88,7 +88,7 @@ export class Connection implements WriteSink, RequestOrigin {
   // ---- life cycle ---------------------------------------------------------------------------------------
 
   /** Takes a new socket (the object may be a reused one). The parser comes with the first byte. `peer`: the
-   * client's address from a PROXY header, which stands for the socket's own. */
+   * client from a PROXY header, which stands for the socket's own address. */
   open(id: number, socket: Socket, peer: ProxyAddress | null = null): void {
     this.attach(id, socket);
     if (peer !== null) {
@@ -388,7 +388,6 @@ export class Connection implements WriteSink, RequestOrigin {
   get trustProxy(): TrustFunction | null {
     return this.host.config.trustProxy;
   }
-
   encrypted(): boolean {
     return (this.socket as { encrypted?: boolean } | null)?.encrypted === true;
   }

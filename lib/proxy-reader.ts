@@ -22,11 +22,6 @@ export class ProxyHeaderGate {
     this.host = host;
   }
 
-  /** Sockets still waiting for their header. */
-  get size(): number {
-    return this.pending.size;
-  }
-
   /** Reads `socket`'s PROXY header, then hands the socket on (paused reads resume after the hand-over). */
   take(socket: Socket): void {
     const pending = this.pending;

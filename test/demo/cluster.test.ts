@@ -2,6 +2,7 @@
 // SIGKILL under load replaced while the load goes on, and SIGTERM to the primary draining every worker with
 // no request lost. Round-robin everywhere; reuse-port too where this Node.js has it.
 import http from 'node:http';
+import { availableParallelism } from 'node:os';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { reusePortSupported } from '../../lib/cluster.js';
@@ -133,5 +134,16 @@ for (const balance of BALANCES) {
     assert.is(after, 'ECONNREFUSED', 'nothing listens any more');
   });
 }
+
+test('--workers 0: one worker per core', async () => {
+  const demo = await spawnDemo(['--workers', '0']);
+  try {
+    const cores = availableParallelism();
+    const pids = await pidsAnswering(demo.port, cores + 1); // asks 200 times: more than one per core would show
+    assert.is(pids.size, cores);
+  } finally {
+    await demo.stop();
+  }
+});
 
 test.run();
