@@ -3,14 +3,17 @@
 // configured, and once a socket is ready for HTTP (plain, or after its handshake) the pool takes it.
 import net from 'node:net';
 import tls from 'node:tls';
+import type { ProxyAddress } from './proxy-protocol.js';
 import type { CloseReason } from './stages.js';
 
-/** Runs on each raw TCP socket first; calls `next(socket)` to go on (or closes the socket itself). */
-export type PreProtocol = (socket: net.Socket, next: (socket: net.Socket) => void) => void;
+/** Runs on each raw TCP socket first; calls `next(socket, peer)` to go on (or closes the socket itself).
+ * `peer`: the client's address when the step learnt it (a PROXY header), else null. */
+export type PreProtocol = (socket: net.Socket, next: (socket: net.Socket, peer: ProxyAddress | null) => void) => void;
 
 /** Where ready sockets go (the pool), and where sockets that never got there are counted. */
 export interface AcceptTarget {
-  accept(socket: net.Socket): void;
+  accept(socket: net.Socket, peer: ProxyAddress | null): void;
+  /** A socket that never became a connection (failed handshake, no PROXY header) closed for `reason`. */
   countClose(reason: CloseReason): void;
 }
 
@@ -26,23 +29,27 @@ export class Acceptor {
   /** The tls.Server that does the handshakes (never listens itself), or null for plain HTTP. */
   readonly tls: tls.Server | null;
   /** The hook point: replace it to run a step on the raw TCP socket before TLS and HTTP. */
-  preProtocol: PreProtocol = (socket, next) => next(socket);
+  preProtocol: PreProtocol = (socket, next) => next(socket, null);
   /** Raw sockets whose TLS handshake has not finished. */
   private readonly handshaking = new Set<net.Socket>();
+  /** What the pre-protocol step learnt about a raw socket, for its TLS socket once the handshake is done. */
+  private readonly peers = new WeakMap<net.Socket, ProxyAddress>();
   private readonly target: AcceptTarget;
 
   constructor(target: AcceptTarget, options: AcceptOptions) {
     this.target = target;
-    this.net = net.createServer(options.net, (socket) => this.preProtocol(socket, this.afterPreProtocol));
+    this.net = net.createServer(options.net, (socket) => this.preProtocol(socket, this.proceed));
     this.tls = options.tls === undefined ? null : this.tlsServer(options.tls, options.tlsHandshakeTimeout);
   }
 
-  private readonly afterPreProtocol = (socket: net.Socket): void => {
+  /** After the pre-protocol step: TLS (if configured), then the pool. */
+  readonly proceed = (socket: net.Socket, peer: ProxyAddress | null): void => {
     const server = this.tls;
     if (server === null) {
-      this.target.accept(socket);
+      this.target.accept(socket, peer);
       return;
     }
+    if (peer !== null) this.peers.set(socket, peer);
     const handshaking = this.handshaking;
     handshaking.add(socket);
     socket.once('close', () => handshaking.delete(socket));
@@ -52,8 +59,9 @@ export class Acceptor {
   private tlsServer(options: tls.TlsOptions, handshakeTimeout: number): tls.Server {
     const server = tls.createServer({ ALPNProtocols: ['http/1.1'], ...options, handshakeTimeout });
     server.on('secureConnection', (socket: tls.TLSSocket) => {
-      this.handshaking.delete((socket as unknown as { _parent: net.Socket })._parent);
-      this.target.accept(socket);
+      const raw = (socket as unknown as { _parent: net.Socket })._parent;
+      this.handshaking.delete(raw);
+      this.target.accept(socket, this.peers.get(raw) ?? null);
     });
     // Never thrown: a failed or stalled handshake is counted and its socket closed (Node leaves it open).
     server.on('tlsClientError', (error: NodeJS.ErrnoException, socket: tls.TLSSocket) => {

@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // `h1wire demo [flags]`: starts the demo server. Its first line on stdout is `listening on http://HOST:PORT`.
 import { readFileSync } from 'node:fs';
+import { isIPv6 } from 'node:net';
 import { parseArgs } from 'node:util';
 import { llhttpBuild } from '../native-free/llhttp.js';
+import { cluster } from './cluster.js';
 import type { ServerOptions } from './config.js';
 import { createDemoServer } from './demo.js';
 
@@ -20,7 +22,13 @@ const USAGE = `usage: h1wire demo [options]
   --max-connections N             (default 0 = no limit)
   --server-timing                 add Server-Timing to responses
   --trace                         print an annotated wire log on stderr (credential values redacted)
-  --trace-credentials             the same, with Authorization and Cookie values shown (local use only)`;
+  --trace-credentials             the same, with Authorization and Cookie values shown (local use only)
+  --proxy-protocol                every connection starts with a PROXY v1/v2 header (from HAProxy, a load balancer)
+  --proxy-header-timeout MS       accept to complete PROXY header (default 5000)
+  --trust-proxy LIST|HOPS         believe Forwarded / X-Forwarded-* from these addresses, CIDRs or 'loopback' (commas),
+                                  or from this many hops
+  --workers N                     N processes on one port (0 = one per core; SIGTERM drains them all)
+  --balance reuse-port|round-robin  how workers share the port (default: reuse-port on Linux with Node >= 22.12)`;
 
 const NUMERIC: Record<string, keyof ServerOptions> = {
   'keep-alive-timeout': 'keepAliveTimeout',
@@ -31,6 +39,7 @@ const NUMERIC: Record<string, keyof ServerOptions> = {
   'max-body-size': 'maxBodySize',
   'max-requests-per-connection': 'maxRequestsPerConnection',
   'max-connections': 'maxConnections',
+  'proxy-header-timeout': 'proxyHeaderTimeout',
 };
 
 function fail(message: string): never {
@@ -51,6 +60,10 @@ function readPem(flag: string, file: string): Buffer {
   }
 }
 
+function announce(host: string, port: number, secure = false): void {
+  process.stdout.write(`listening on ${secure ? 'https' : 'http'}://${isIPv6(host) ? `[${host}]` : host}:${port}\n`);
+}
+
 async function demo(argv: string[]): Promise<void> {
   const options: Record<string, { type: 'string' | 'boolean' }> = {
     port: { type: 'string' },
@@ -60,6 +73,10 @@ async function demo(argv: string[]): Promise<void> {
     'server-timing': { type: 'boolean' },
     trace: { type: 'boolean' },
     'trace-credentials': { type: 'boolean' },
+    'proxy-protocol': { type: 'boolean' },
+    'trust-proxy': { type: 'string' },
+    workers: { type: 'string' },
+    balance: { type: 'string' },
     help: { type: 'boolean' },
   };
   for (const flag of Object.keys(NUMERIC)) options[flag] = { type: 'string' };
@@ -85,13 +102,27 @@ async function demo(argv: string[]): Promise<void> {
   const key = values['tls-key'];
   if ((typeof cert === 'string') !== (typeof key === 'string')) fail('--tls-cert and --tls-key go together');
   if (typeof cert === 'string' && typeof key === 'string') serverOptions.tls = { cert: readPem('tls-cert', cert), key: readPem('tls-key', key) };
+  if (values['proxy-protocol'] === true) serverOptions.proxyProtocol = true;
+  const trust = values['trust-proxy'];
+  if (typeof trust === 'string') serverOptions.trustProxy = /^[0-9]+$/.test(trust) ? Number(trust) : trust;
   const port = typeof values.port === 'string' ? number('port', values.port) : 3000;
   const host = typeof values.host === 'string' ? values.host : '127.0.0.1';
 
+  if (typeof values.workers === 'string') {
+    const workers = number('workers', values.workers);
+    // Workers run this same command: cluster() makes each one's server; only the primary speaks.
+    const balance = values.balance ?? 'auto';
+    if (balance !== 'auto' && balance !== 'reuse-port' && balance !== 'round-robin') fail(`--balance takes reuse-port or round-robin, got "${String(balance)}"`);
+    const running = await cluster(() => createDemoServer(serverOptions), { workers, port, host, balance });
+    if (running.role === 'primary') {
+      announce(running.host, running.port, serverOptions.tls !== undefined);
+      process.stderr.write(`h1wire demo: ${running.pids().length} workers (${running.balance}), Node ${process.version}; Ctrl-C stops\n`);
+    }
+    return;
+  }
   const server = createDemoServer(serverOptions);
   const address = await server.listen(port, host);
-  const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  process.stdout.write(`listening on ${server.secure ? 'https' : 'http'}://${shown}:${address.port}\n`);
+  announce(address.address, address.port, server.secure);
   process.stderr.write(`h1wire demo: llhttp ${llhttpBuild().simd ? 'SIMD' : 'plain'} WebAssembly, Node ${process.version}; Ctrl-C stops\n`);
 
   let stopping = false;

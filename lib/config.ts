@@ -11,6 +11,7 @@ import { checkSerializer, type Serializer } from './serializers/serializer.js';
 import type { Request } from './request.js';
 import type { Hooks } from './stages.js';
 import type { TraceOptions } from './trace.js';
+import { compileTrust, type TrustFunction, type TrustProxy } from './forwarded.js';
 
 export interface ServerOptions {
   /** Request line + headers, bytes (→ 431). */
@@ -68,6 +69,14 @@ export interface ServerOptions {
   timings?: boolean;
   /** The monotonic millisecond clock deadlines and timings read (default performance.now). For tests. */
   clock?: Clock;
+  /** Every connection starts with a PROXY protocol header (v1 or v2), which gives remoteAddress/remotePort.
+   * Never detected: with this on, a connection without one is closed; with it off, one is a 400. */
+  proxyProtocol?: boolean;
+  /** accept → complete PROXY header, ms. */
+  proxyHeaderTimeout?: number;
+  /** Whose forwarding headers to believe for req.ip, req.protocol, req.host: false (nobody, the default), true
+   * (everyone), addresses/CIDRs/'loopback'…, a hop count, or a function (address, hop) → boolean. */
+  trustProxy?: TrustProxy;
 }
 
 export interface ServerConfig {
@@ -92,6 +101,10 @@ export interface ServerConfig {
   readonly serialize: SerializeContext;
   readonly lines: ConnectionLines;
   readonly clock: Clock;
+  readonly proxyProtocol: boolean;
+  readonly proxyHeaderTimeout: number;
+  /** null: trust nobody (forwarding headers are never read). */
+  readonly trustProxy: TrustFunction | null;
 }
 
 function count(name: string, value: number | undefined, fallback: number, min = 0): number {
@@ -136,6 +149,9 @@ export function resolveConfig(options: ServerOptions): ServerConfig {
     // The advertised timeout is in whole seconds, rounded down, so a client never waits past our own.
     lines: connectionLines(Math.floor(keepAliveTimeout / 1000)),
     clock: clockOption(options.clock),
+    proxyProtocol: options.proxyProtocol === true,
+    proxyHeaderTimeout: count('proxyHeaderTimeout', options.proxyHeaderTimeout, limits.PROXY_HEADER_TIMEOUT, 1),
+    trustProxy: compileTrust(options.trustProxy),
   };
 }
 

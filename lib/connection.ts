@@ -30,11 +30,13 @@ import { ConnectionDeadlines } from './connection-deadlines.js';
 import type { ConnectionHost } from './connection-host.js';
 import { Link, type LinkedList } from './links.js';
 import type { RequestParser } from './parser.js';
+import type { ProxyAddress } from './proxy-protocol.js';
 import { RequestReader } from './reader.js';
 import type { RequestOrigin } from './request.js';
 import { Responder } from './responder.js';
 import type { CloseReason } from './stages.js';
 import { handOff, type UpgradeCallback } from './upgrade.js';
+import type { TrustFunction } from './forwarded.js';
 import { WriteQueue, type WriteSink } from './write-queue.js';
 
 export { ST_CLOSING, ST_IDLE, STATE_NAMES, type StateName };
@@ -89,9 +91,14 @@ export class Connection implements WriteSink, RequestOrigin {
 
   // ---- life cycle ---------------------------------------------------------------------------------------
 
-  /** Takes a new socket (the object may be a reused one). The parser comes with the first byte. */
-  open(id: number, socket: Socket): void {
+  /** Takes a new socket (the object may be a reused one). The parser comes with the first byte. `peer`: the
+   * client from a PROXY header, which stands for the socket's own address. */
+  open(id: number, socket: Socket, peer: ProxyAddress | null = null): void {
     this.attach(id, socket);
+    if (peer !== null) {
+      this.addressCache = peer.address;
+      this.portCache = peer.port;
+    }
     socket.setNoDelay(true);
     socket.on('drain', this.onDrain);
     this.deadlines.firstHead();
@@ -390,12 +397,16 @@ export class Connection implements WriteSink, RequestOrigin {
     return this.portCache;
   }
 
-  secure(): boolean {
-    return (this.socket as { encrypted?: boolean } | null)?.encrypted === true;
-  }
-
   rawSocket(): Socket | null {
     return this.socket;
+  }
+
+  get trustProxy(): TrustFunction | null {
+    return this.host.config.trustProxy;
+  }
+
+  encrypted(): boolean {
+    return (this.socket as { encrypted?: boolean } | null)?.encrypted === true;
   }
 
   // ---- state registry -----------------------------------------------------------------------------------

@@ -126,9 +126,10 @@ export function demoHandler(getServer: () => Server | null) {
     },
     'GET /fetch/hello': fetchHello,
     'POST /fetch/echo': fetchEcho,
+    'GET /whoami': (req) => ({ remoteAddress: req.remoteAddress, remotePort: req.remotePort, ip: req.ip, protocol: req.protocol, host: req.host ?? null, pid: process.pid }),
     'GET /stats': () => {
       const memory = process.memoryUsage();
-      return { ...getServer()?.stats(), process: { rss: memory.rss, heapUsed: memory.heapUsed, external: memory.external, arrayBuffers: memory.arrayBuffers } };
+      return { ...getServer()?.stats(), pid: process.pid, process: { rss: memory.rss, heapUsed: memory.heapUsed, external: memory.external, arrayBuffers: memory.arrayBuffers } };
     },
   });
 }

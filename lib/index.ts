@@ -1,5 +1,5 @@
 // h1wire's public API.
-export { createServer, Server, type CloseOptions } from './server.js';
+export { createServer, Server, type CloseOptions, type ListenExtra } from './server.js';
 export type { ServerOptions } from './config.js';
 export type { Handler } from './handle.js';
 export { Request, type RequestTimings, type NodeRequestView } from './request.js';
@@ -17,3 +17,6 @@ export * as limits from './limits.js';
 export { createDemoServer } from './demo.js';
 export { fetchHandler, type FetchApp, type FetchHandlerOptions } from './fetch-handler.js';
 export { inject, InjectError, type InjectInput, type InjectOptions, type InjectRequest, type InjectResponse, type InjectResult } from './inject.js';
+export { parseProxyHeader, ProxyProtocolError, type ProxyHeader, type ProxyAddress, type ProxyErrorCode } from './proxy-protocol.js';
+export type { TrustProxy, TrustFunction } from './forwarded.js';
+export { cluster, reusePortSupported, type ClusterOptions, type ClusterPrimary, type ClusterWorker, type Balance } from './cluster.js';

@@ -77,3 +77,7 @@ export const CLOSE_TIMEOUT = 10_000;
 /** A TLS client gets this long from connect to a finished handshake: a real one needs a few round trips,
  * and a client that stalls would otherwise hold a descriptor with no HTTP deadline running yet. */
 export const TLS_HANDSHAKE_TIMEOUT = 10_000;
+
+/** proxyProtocol: accept → complete PROXY header. A proxy sends it with its first packet; a socket that has
+ * not sent it by now is not a proxy, and waiting longer only holds its descriptor. */
+export const PROXY_HEADER_TIMEOUT = 5_000;

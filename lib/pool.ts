@@ -16,6 +16,7 @@ import type { Handler } from './handle.js';
 import * as limits from './limits.js';
 import { DeadlineList, LinkedList } from './links.js';
 import { RequestParser } from './parser.js';
+import type { ProxyAddress } from './proxy-protocol.js';
 import { CLOSE_REASONS, type CloseReason, type Observer } from './stages.js';
 import { statusLine } from './status.js';
 
@@ -106,8 +107,9 @@ export class ConnectionPool implements ConnectionHost {
     return n;
   }
 
-  /** Takes a socket; returns its Connection, or null when a flood of refusals closed it at once. */
-  accept(socket: Socket): Connection | null {
+  /** Takes a socket (with the client's address from a PROXY header, if any); returns its Connection, or null
+   * when a flood of refusals closed it at once. */
+  accept(socket: Socket, peer: ProxyAddress | null = null): Connection | null {
     this.accepted++;
     let conn: Connection | null = null;
     const max = this.config.maxConnections;
@@ -125,7 +127,7 @@ export class ConnectionPool implements ConnectionHost {
       conn.refuse(this.nextId++, socket, this.refusal, 'refused');
     } else {
       conn = this.freeConnections.pop() ?? new Connection(this);
-      conn.open(this.nextId++, socket);
+      conn.open(this.nextId++, socket, peer);
     }
     if (this.sweeper === null) {
       this.sweeper = setInterval(sweep, this.sweepPeriod, this);
@@ -157,8 +159,10 @@ export class ConnectionPool implements ConnectionHost {
     this.recycle(conn);
   }
 
-  /** A socket never past the accept stage (a failed TLS handshake, say) closed: counted under `reason`. */
+  /** A socket never past the accept stage (a failed TLS handshake, no PROXY header) closed: it was accepted,
+   * and is counted under `reason`. */
   countClose(reason: CloseReason): void {
+    this.accepted++;
     this.closes[reason]++;
   }
 

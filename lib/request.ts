@@ -2,16 +2,19 @@
 import type { Socket } from 'node:net';
 import { emptyBody, type RequestBody } from './request-body.js';
 import type { RequestHead } from './request-rules.js';
+import { resolveForwarding, type Forwarding, type TrustFunction } from './forwarded.js';
 
 /** What a request may ask of the connection it came on, without touching the socket. */
 export interface RequestOrigin {
   readonly id: number;
   remoteAddress(): string;
   remotePort(): number;
+  /** Whose forwarding headers to believe (null or absent: nobody). */
+  readonly trustProxy?: TrustFunction | null;
   /** The connection is TLS. */
-  secure(): boolean;
+  encrypted?(): boolean;
   /** The socket, for the node:http view an upgrade hands to libraries like ws (null once it is gone). */
-  rawSocket(): Socket | null;
+  rawSocket?(): Socket | null;
 }
 
 /** What node:http's IncomingMessage offers that upgrade libraries read (ws: method, url, headers, socket). */
@@ -62,6 +65,7 @@ export class Request {
   private queryValue: URLSearchParams | null = null;
   private abort: AbortController | null = null;
   private abortReason: unknown = undefined;
+  private forwarding: Forwarding | null = null;
 
   constructor(head: RequestHead, origin: RequestOrigin, sequence: number, body: RequestBody | null) {
     this.sequence = sequence;
@@ -149,15 +153,40 @@ export class Request {
     return this.origin.remotePort();
   }
 
-  /** The connection is encrypted (TLS). */
+  /** The client's address: the peer's, or through trusted proxies (`trustProxy`) the first untrusted one. */
+  get ip(): string {
+    return this.forwarded.ip;
+  }
+
+  /** "http" or "https" as the client spoke it (through trusted proxies, from Forwarded / X-Forwarded-Proto). */
+  get protocol(): string {
+    return this.forwarded.protocol;
+  }
+
+  /** The client spoke HTTPS: to us (TLS), or through trusted proxies to the first of them. */
   get secure(): boolean {
-    return this.origin.secure();
+    return this.forwarded.protocol === 'https';
+  }
+
+  /** The host the client asked for: Host (or an absolute-form target's authority), or through trusted proxies
+   * Forwarded host= / X-Forwarded-Host. Port included when sent. */
+  get host(): string | undefined {
+    return this.forwarded.host;
+  }
+
+  private get forwarded(): Forwarding {
+    if (this.forwarding === null) {
+      const origin = this.origin;
+      const own = { ip: origin.remoteAddress(), protocol: origin.encrypted?.() === true ? 'https' : 'http', host: authorityOf(this.target) ?? this.header('host') };
+      this.forwarding = resolveForwarding(own, (name) => this.header(name), origin.trustProxy ?? null);
+    }
+    return this.forwarding;
   }
 
   /** A node:http-compatible view (method, url, lower-case headers, socket), for libraries that take an
    * IncomingMessage to complete an upgrade: `wss.handleUpgrade(req.node, socket, head, cb)`. */
   get node(): NodeRequestView {
-    return { method: this.method, url: this.target, httpVersion: this.httpVersion, headers: this.headers, rawHeaders: this.rawHeaders, socket: this.origin.rawSocket() };
+    return { method: this.method, url: this.target, httpVersion: this.httpVersion, headers: this.headers, rawHeaders: this.rawHeaders, socket: this.origin.rawSocket?.() ?? null };
   }
 
   /** Aborted when the client goes away before the response is done: pass it to fetch, timers, queries. */
@@ -176,6 +205,15 @@ export class Request {
     this.abortReason = reason ?? new Error('aborted');
     if (this.abort !== null) this.abort.abort(this.abortReason);
   }
+}
+
+/** The authority of an absolute-form target (it stands for Host, RFC 9112 §3.2.2), else undefined. */
+function authorityOf(target: string): string | undefined {
+  const scheme = target.indexOf('://');
+  if (scheme < 0 || target.charCodeAt(0) === 0x2f) return undefined;
+  let end = scheme + 3;
+  while (end < target.length && !'/?#'.includes(target[end] as string)) end++;
+  return target.slice(scheme + 3, end);
 }
 
 /** The path part of a request target. */

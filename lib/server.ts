@@ -8,6 +8,7 @@ import type { Handler } from './handle.js';
 import * as limits from './limits.js';
 import type { Connection } from './connection.js';
 import { ConnectionPool, type ServerStats } from './pool.js';
+import { ProxyHeaderGate } from './proxy-reader.js';
 import { Observer } from './stages.js';
 import { createTracer } from './trace.js';
 
@@ -19,6 +20,9 @@ export interface CloseOptions {
   upgraded?: 'keep' | 'destroy';
 }
 
+/** net's listen options beyond port and host; `reusePort` needs Node.js 22.12+ (older ones ignore it). */
+export type ListenExtra = Omit<net.ListenOptions, 'port' | 'host' | 'path'> & { reusePort?: boolean };
+
 export class Server {
   readonly config: ServerConfig;
   /** The underlying net.Server (for options h1wire does not wrap). */
@@ -27,6 +31,8 @@ export class Server {
   readonly accept: Acceptor;
   private readonly pool: ConnectionPool;
   private closing: Promise<void> | null = null;
+  /** proxyProtocol: the step that reads each socket's PROXY header before it becomes a connection. */
+  private readonly proxyGate: ProxyHeaderGate | null;
 
   constructor(handler: Handler, options: ServerOptions = {}) {
     if (typeof handler !== 'function') throw new TypeError('createServer needs a handler function');
@@ -41,6 +47,18 @@ export class Server {
       tlsHandshakeTimeout: this.config.tlsHandshakeTimeout,
     });
     this.net = this.accept.net;
+    if (this.config.proxyProtocol) {
+      // The PROXY header comes first on the raw socket, before any TLS handshake (accept.ts's hook point).
+      const acceptor = this.accept;
+      const pool = this.pool;
+      const gate = (this.proxyGate = new ProxyHeaderGate(this.config.proxyHeaderTimeout, {
+        proxied: (socket, header) => acceptor.proceed(socket, header.source),
+        dropped: (reason) => pool.countClose(reason),
+      }));
+      acceptor.preProtocol = (socket) => gate.take(socket);
+    } else {
+      this.proxyGate = null;
+    }
   }
 
   /** Served over TLS. */
@@ -53,12 +71,13 @@ export class Server {
     return this.pool.upgradedSockets;
   }
 
-  /** Starts listening; resolves with the bound address (port 0 picks a free one). */
-  listen(port = 0, host = '127.0.0.1'): Promise<AddressInfo> {
+  /** Starts listening; resolves with the bound address (port 0 picks a free one). `extra`: more of net's listen
+   * options (`reusePort`, `exclusive`, `backlog`). */
+  listen(port = 0, host = '127.0.0.1', extra: ListenExtra = {}): Promise<AddressInfo> {
     return new Promise((resolve, reject) => {
       const onError = (error: Error): void => reject(error);
       this.net.once('error', onError);
-      this.net.listen(port, host, () => {
+      this.net.listen({ ...extra, port, host }, () => {
         this.net.off('error', onError);
         resolve(this.net.address() as AddressInfo);
       });
@@ -101,6 +120,7 @@ export class Server {
     const stopped = Promise.resolve();
     this.accept.dropHandshaking();
     if (options.upgraded === 'destroy') for (const socket of this.pool.upgradedSockets) socket.destroy();
+    this.proxyGate?.closeAll();
     this.pool.shutdownAll();
     // A longer delay would overflow the timer and fire at once; 24.8 days is "never" for a shutdown.
     const timer = setTimeout(() => this.pool.destroyAll('server-closing'), Math.min(timeout, MAX_TIMER_DELAY));

@@ -37,6 +37,7 @@ export type CloseReason =
   | 'refused'
   | 'tls-handshake-timeout' // a TLS client did not finish its handshake within tlsHandshakeTimeout
   | 'tls-error' // a TLS handshake failed (plain HTTP on the TLS port, bad ClientHello, no shared cipher)
+  | 'proxy-header' // proxyProtocol: no valid PROXY header in time (never read as HTTP)
   | 'error';
 
 export const CLOSE_REASONS: readonly CloseReason[] = [
@@ -55,6 +56,7 @@ export const CLOSE_REASONS: readonly CloseReason[] = [
   'refused',
   'tls-handshake-timeout',
   'tls-error',
+  'proxy-header',
   'error',
 ];
 

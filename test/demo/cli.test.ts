@@ -220,6 +220,8 @@ test('bad flags and commands exit with code 2 and print the usage', async () => 
     ['demo', '--port'],
     ['demo', '--tls-cert', '/dev/null'],
     ['demo', '--tls-cert', '/no/such/cert.pem', '--tls-key', '/no/such/key.pem'],
+    ['demo', '--workers', 'many'],
+    ['demo', '--workers', '2', '--balance', 'random'],
     ['serve'],
     [],
   ];
@@ -250,6 +252,32 @@ test('--tls-cert/--tls-key: https on the first line; GET / and the /ws echo over
   await once(ws, 'close');
   demo.child.kill('SIGTERM');
   assert.equal(await demo.exited, { code: 0, signal: null });
+});
+
+test('--proxy-protocol, --proxy-header-timeout, --trust-proxy: /whoami names the client the proxy and the header say', async () => {
+  const demo = await spawnDemo(['--proxy-protocol', '--proxy-header-timeout', '300', '--trust-proxy', '10.0.0.0/8,127.0.0.1']);
+  try {
+    const socket = net.connect(demo.port, '127.0.0.1');
+    let text = '';
+    socket.on('data', (d: Buffer) => (text += d.toString('latin1')));
+    socket.write('PROXY TCP4 10.1.2.3 10.0.0.1 4000 80\r\nGET /whoami HTTP/1.1\r\nHost: a\r\nX-Forwarded-For: 203.0.113.8\r\nConnection: close\r\n\r\n');
+    await once(socket, 'close');
+    const body = JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4)) as Record<string, unknown>;
+    assert.equal([body.remoteAddress, body.remotePort, body.ip, body.protocol], ['10.1.2.3', 4000, '203.0.113.8', 'http']);
+    // Plain HTTP without the header: closed at the deadline, unanswered.
+    const plain = net.connect(demo.port, '127.0.0.1');
+    let answered = '';
+    plain.on('data', (d: Buffer) => (answered += d.toString()));
+    plain.on('error', () => {});
+    const t0 = performance.now();
+    await once(plain, 'connect');
+    await once(plain, 'close');
+    assert.is(answered, '');
+    assert.ok(performance.now() - t0 >= 250, 'closed at the 300 ms deadline');
+  } finally {
+    demo.child.kill('SIGTERM');
+    await demo.exited;
+  }
 });
 
 test('--help prints the usage and exits 0', async () => {

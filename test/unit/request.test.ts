@@ -6,7 +6,7 @@ import { RequestBody } from '../../lib/request-body.js';
 import type { RequestHead } from '../../lib/request-rules.js';
 import { requestHead } from '../helpers/fixtures.js';
 
-const origin: RequestOrigin = { id: 7, remoteAddress: () => '192.0.2.1', remotePort: () => 54321, secure: () => false, rawSocket: () => null };
+const origin: RequestOrigin = { id: 7, remoteAddress: () => '192.0.2.1', remotePort: () => 54321, encrypted: () => false, rawSocket: () => null };
 
 function make(target: string, rawHeaders: string[] = ['Host', 'a'], fields: Partial<RequestHead> = {}, body: RequestBody | null = null): Request {
   const head = requestHead(rawHeaders, { target, ...fields });
