@@ -11,10 +11,7 @@ const WebRequest = globalThis.Request;
 
 /** Scheme of the request: `https` when the connection says so (TLS, or a trusted proxy's forwarding), else `http`. */
 export function schemeOf(req: H1Request): 'http' | 'https' {
-  // `protocol` / `secure` are set by the TLS and trusted-forwarding layers when present; a plain socket has neither.
-  const r = req as unknown as { protocol?: unknown; secure?: unknown };
-  if (r.protocol === 'https' || r.secure === true) return 'https';
-  return 'http';
+  return req.protocol === 'https' ? 'https' : 'http';
 }
 
 /** The absolute URL of a request: an absolute-form target as sent, else scheme://Host + target. */

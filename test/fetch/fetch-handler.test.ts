@@ -55,7 +55,7 @@ fetchSuite('the URL: absolute-form as sent, https when the connection says so, l
   await through(app, 'OPTIONS * HTTP/1.1\r\nHost: example.test\r\n\r\n');
   const handler = fetchHandler(app);
   // What the TLS and trusted-forwarding layers set on h1wire's request.
-  await inject((req: H1Request) => handler(Object.assign(req, { protocol: 'https' })), { url: '/s', headers: { host: 'secure.test' } });
+  await inject((req: H1Request) => handler(Object.defineProperty(req, 'protocol', { value: 'https' })), { url: '/s', headers: { host: 'secure.test' } });
   assert.equal(urls, ['http://other.test/x', 'http://localhost/ten', 'http://example.test/', 'https://secure.test/s']);
 });
 

@@ -85,7 +85,8 @@ test('a client that stalls mid-handshake is closed after tlsHandshakeTimeout, an
     assert.ok(took >= 250 && took < 300 + SLACK, `closed after ${took} ms`);
     const stats = s.server.stats();
     assert.is(stats.closes['tls-handshake-timeout'], 1);
-    assert.is(stats.accepted, 0, 'never reached HTTP');
+    assert.is(stats.accepted, 1, 'accepted over TCP');
+    assert.is(stats.open, 0, 'never an HTTP connection');
     assert.is(stats.open, 0);
   } finally {
     await s.close();
