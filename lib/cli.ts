@@ -18,7 +18,8 @@ const USAGE = `usage: h1wire demo [options]
   --max-connections N             (default 0 = no limit)
   --server-timing                 add Server-Timing to responses
   --trace                         print an annotated wire log on stderr (credential values redacted)
-  --trace-credentials             the same, with Authorization and Cookie values shown (local use only)`;
+  --trace-credentials             the same, with Authorization and Cookie values shown (local use only)
+  --inspector                     serve the live wire inspector at /_wire (loopback clients only)`;
 
 const NUMERIC: Record<string, keyof ServerOptions> = {
   'keep-alive-timeout': 'keepAliveTimeout',
@@ -48,6 +49,7 @@ async function demo(argv: string[]): Promise<void> {
     'server-timing': { type: 'boolean' },
     trace: { type: 'boolean' },
     'trace-credentials': { type: 'boolean' },
+    inspector: { type: 'boolean' },
     help: { type: 'boolean' },
   };
   for (const flag of Object.keys(NUMERIC)) options[flag] = { type: 'string' };
@@ -69,6 +71,7 @@ async function demo(argv: string[]): Promise<void> {
   if (values['server-timing'] === true) serverOptions.serverTiming = true;
   if (values['trace-credentials'] === true) serverOptions.trace = { showCredentials: true };
   else if (values.trace === true) serverOptions.trace = true;
+  if (values.inspector === true) serverOptions.inspector = true;
   const port = typeof values.port === 'string' ? number('port', values.port) : 3000;
   const host = typeof values.host === 'string' ? values.host : '127.0.0.1';
 
