@@ -182,6 +182,7 @@ export class InspectorFeed {
       case 'parse': {
         const req = (event as StageEvents['parse']).request;
         if (req.path.startsWith(this.hidePrefix)) return this.hide(tracked);
+        if (tracked.row.remote === '') tracked.row.remote = `${req.remoteAddress}:${req.remotePort}`; // accepted unwatched
         tracked.row.requests++;
         tracked.inFlight++;
         const head = `${redactHead((event as StageEvents['parse']).head, this.redacted)}\r\n`;

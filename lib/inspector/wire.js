@@ -17,10 +17,10 @@ function el(tag, attrs, ...children) {
   return node;
 }
 
-/** A head as its bytes: each line ends in a visible ␍␊, and the count is of UTF-8 bytes. */
+/** A head as its bytes: each line ends in a visible \r\n (CR LF), and the count is of UTF-8 bytes. */
 function headView(label, head) {
   const pre = el('pre', { class: 'head' });
-  for (const line of head.split('\r\n').slice(0, -1)) pre.append(line, el('span', { class: 'crlf' }, '␍␊'), '\n');
+  for (const line of head.split('\r\n').slice(0, -1)) pre.append(line, el('span', { class: 'crlf', title: 'CR LF' }, '\\r\\n'), '\n');
   return [el('div', { class: 'bytes' }, `${label}: ${encoder.encode(head).length} bytes`), pre];
 }
 
