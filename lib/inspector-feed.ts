@@ -147,11 +147,15 @@ export class InspectorFeed {
     return tracked;
   }
 
+  /** Makes room: the oldest closed connection, else the oldest shown one (a page's own stays hidden). */
   private forgetOldest(): void {
+    let oldest: number | undefined;
     for (const [id, tracked] of this.connections) {
-      if (tracked.row.state === 'closed' || tracked.hidden) return void this.connections.delete(id);
+      if (tracked.hidden) continue;
+      if (tracked.row.state === 'closed') return void this.connections.delete(id);
+      oldest ??= id;
     }
-    this.connections.delete(this.connections.keys().next().value as number);
+    if (oldest !== undefined) this.connections.delete(oldest);
   }
 
   private set(tracked: Tracked, state: ConnectionState): void {

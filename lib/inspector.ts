@@ -39,7 +39,7 @@ function text(status: number, body: string): Result {
 }
 
 /** The event stream of one page: a snapshot, then a batch per tick; a slow page loses the oldest batches. */
-function eventStream(feed: InspectorFeed, req: Request): AsyncGenerator<string> {
+export function eventStream(feed: Pick<InspectorFeed, 'open'>, req: Request): AsyncGenerator<string> {
   const signal = req.signal;
   const queue: string[] = [];
   let dropped = 0;
