@@ -5,6 +5,7 @@ import * as assert from 'uvu/assert';
 import { isLoopback, withInspector } from '../../lib/inspector.js';
 import type { Request } from '../../lib/request.js';
 import type { Result } from '../../lib/result.js';
+import { spawnDemo } from '../helpers/child.js';
 import { waitFor } from '../helpers/process.js';
 import { startDemo } from '../helpers/server.js';
 import { SseClient } from './sse-client.js';
@@ -19,6 +20,17 @@ test('a server that did not ask has no /_wire', async () => {
     for (const path of ['/_wire', '/_wire/events', '/_wire/wire.js']) assert.is((await fetch(`${demo.url}${path}`)).status, 404, path);
   } finally {
     await demo.close();
+  }
+});
+
+test('`h1wire demo --inspector` serves the page; without the flag there is none', async () => {
+  for (const [flags, status] of [[['--inspector'], 200], [[], 404]] as const) {
+    const demo = await spawnDemo([...flags]);
+    try {
+      assert.is((await fetch(`http://127.0.0.1:${demo.port}/_wire`)).status, status, flags.join(' '));
+    } finally {
+      await demo.stop();
+    }
   }
 });
 
