@@ -20,10 +20,15 @@ const ports = new Map<net.Socket, number>();
 
 test.before(async () => {
   demo = await startDemo({ inspector: true });
+});
+
+// In a test, not in test.before: uvu reports a failing hook as 0 of N passed and exits 0.
+test('headless Chromium opens /_wire and the page goes live', async () => {
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   await page.goto(`${demo.url}/_wire`);
   await page.locator('#status', { hasText: 'live' }).waitFor({ timeout: 5000 });
+  assert.is(await page.title(), 'h1wire — wire inspector');
 });
 test.after(async () => {
   for (const socket of sockets) socket.destroy();
