@@ -172,7 +172,9 @@ export class InspectorFeed {
   private on<S extends StageName>(stage: S, event: StageEvents[S]): void {
     const e = event as StageEvents[keyof StageEvents];
     const request = 'request' in e ? e.request : null;
-    const tracked = this.track(request !== null ? connectionOf(request.id) : (e as { connection: number }).connection);
+    const id = request !== null ? connectionOf(request.id) : (e as { connection?: number }).connection;
+    if (id === undefined) return; // a response to no request (a parse error's 400): its connection says the rest
+    const tracked = this.track(id);
     if (tracked.hidden) {
       if (stage === 'close') this.connections.delete(tracked.row.id);
       return;

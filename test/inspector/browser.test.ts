@@ -7,6 +7,8 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { CHANNELS } from '../../lib/stages.js';
+import { waitFor } from '../helpers/process.js';
 import { startDemo, type Running } from '../helpers/server.js';
 import { launchChromium } from './chromium.js';
 
@@ -34,6 +36,8 @@ test.after(async () => {
   for (const socket of sockets) socket.destroy();
   await browser?.close();
   await demo?.close();
+  // The page's event stream ends with the browser; its feed lets go of the channels soon after.
+  await waitFor(() => Object.values(CHANNELS).every((channel) => !channel.hasSubscribers), 2000);
 });
 
 /** A raw client socket, connected; its row on the page is found by its local port. */

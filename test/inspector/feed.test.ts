@@ -23,7 +23,12 @@ async function watch(during: () => void): Promise<{ batches: Batch[]; snapshot: 
   const { close } = feed.open((batch) => batches.push(structuredClone(batch)), OWN);
   during();
   await sleep(TICK_MS * 2.5);
-  return { batches, snapshot: () => feed.open(() => {}, OWN).snapshot, close };
+  const snapshot = (): Batch => {
+    const page = feed.open(() => {}, OWN);
+    page.close();
+    return page.snapshot;
+  };
+  return { batches, snapshot, close };
 }
 
 test('a connection goes reading → body → handling → writing → idle → closed, as batches tell it', async () => {
@@ -87,6 +92,19 @@ test('a page that does not read keeps MAX_QUEUED messages; the oldest are droppe
   controller.abort();
   assert.ok((await stream.next()).done);
   assert.ok(closed, 'the page is taken off the feed');
+});
+
+test('a response to no request (a parse error) adds no row', async () => {
+  const { batches, close } = await watch(() => {
+    CHANNELS.frame.publish({ request: null, status: 400, head: 'HTTP/1.1 400 Bad Request\r\n\r\n', framing: 'length' });
+    CHANNELS.finish.publish({ request: null, status: 400, bodyBytes: 0, keepAlive: false, timings: null });
+  });
+  close();
+  assert.equal(batches, []);
+});
+
+test('every page closed: no channel is left subscribed', () => {
+  for (const [name, channel] of Object.entries(CHANNELS)) assert.not.ok(channel.hasSubscribers, name);
 });
 
 function empty(): Batch {
