@@ -1,12 +1,11 @@
 // A raw Server-Sent Events client over one socket, for the inspector's tests: the exact bytes, and the events
-// parsed from them with their arrival times.
+// parsed from them in order.
 import net from 'node:net';
 import type { Batch } from '../../lib/inspector-feed.js';
 
 export interface SseEvent {
   event: string;
   data: Batch & { dropped: number };
-  at: number;
 }
 
 export class SseClient {
@@ -43,7 +42,7 @@ export class SseClient {
       const name = /^event: (.*)$/m.exec(block)?.[1];
       const data = /^data: (.*)$/m.exec(block)?.[1];
       if (name !== undefined && data !== undefined) {
-        this.events.push({ event: name, data: JSON.parse(Buffer.from(data, 'latin1').toString()), at: performance.now() });
+        this.events.push({ event: name, data: JSON.parse(Buffer.from(data, 'latin1').toString()) });
       }
       this.body = stream;
     }
