@@ -74,7 +74,10 @@ export function eventStream(feed: Pick<InspectorFeed, 'open'>, req: Request): As
 
 /** Wraps a handler with the inspector's routes; other paths go to `handler` untouched. */
 export function withInspector(handler: Handler, option: InspectorOption): Handler {
-  const options: InspectorOptions = option === true ? {} : (option as InspectorOptions);
+  if (option !== true && (typeof option !== 'object' || option === null)) {
+    throw new TypeError(`option inspector must be true or { allow, redact }, got ${String(option)}`);
+  }
+  const options: InspectorOptions = option === true ? {} : option;
   const allow = options.allow ?? [];
   if (!Array.isArray(allow) || !allow.every((a) => typeof a === 'string')) {
     throw new TypeError('option inspector.allow must be a list of addresses');

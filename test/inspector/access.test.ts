@@ -53,6 +53,7 @@ test('a client that is not loopback gets 403, unless the allow-list names it; ot
   assert.is((open(fakeRequest('/_wire', '127.0.0.1', 'POST')) as Result).status, 405);
   assert.is((open(fakeRequest('/_wire/nothing', '127.0.0.1')) as Result).status, 404);
   assert.throws(() => withInspector(app, { allow: 'everyone' as unknown as string[] }), /inspector\.allow/);
+  assert.throws(() => withInspector(app, 'yes' as unknown as true), /option inspector must be true or/);
 });
 
 test('a loopback client gets the page and its assets', async () => {
