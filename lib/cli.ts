@@ -28,7 +28,8 @@ const USAGE = `usage: h1wire demo [options]
   --trust-proxy LIST|HOPS         believe Forwarded / X-Forwarded-* from these addresses, CIDRs or 'loopback' (commas),
                                   or from this many hops
   --workers N                     N processes on one port (0 = one per core; SIGTERM drains them all)
-  --balance reuse-port|round-robin  how workers share the port (default: reuse-port on Linux with Node >= 22.12)`;
+  --balance reuse-port|round-robin  how workers share the port (default: reuse-port on Linux with Node >= 22.12)
+  --inspector                     serve the live wire inspector at /_wire (loopback clients only)`;
 
 const NUMERIC: Record<string, keyof ServerOptions> = {
   'keep-alive-timeout': 'keepAliveTimeout',
@@ -77,6 +78,7 @@ async function demo(argv: string[]): Promise<void> {
     'trust-proxy': { type: 'string' },
     workers: { type: 'string' },
     balance: { type: 'string' },
+    inspector: { type: 'boolean' },
     help: { type: 'boolean' },
   };
   for (const flag of Object.keys(NUMERIC)) options[flag] = { type: 'string' };
@@ -105,6 +107,7 @@ async function demo(argv: string[]): Promise<void> {
   if (values['proxy-protocol'] === true) serverOptions.proxyProtocol = true;
   const trust = values['trust-proxy'];
   if (typeof trust === 'string') serverOptions.trustProxy = /^[0-9]+$/.test(trust) ? Number(trust) : trust;
+  if (values.inspector === true) serverOptions.inspector = true;
   const port = typeof values.port === 'string' ? number('port', values.port) : 3000;
   const host = typeof values.host === 'string' ? values.host : '127.0.0.1';
 

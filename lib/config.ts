@@ -9,6 +9,7 @@ import type { SerializeContext } from './serialize.js';
 import { json } from './serializers/json.js';
 import { checkSerializer, type Serializer } from './serializers/serializer.js';
 import type { Request } from './request.js';
+import type { InspectorOption } from './inspector.js';
 import type { Hooks } from './stages.js';
 import type { TraceOptions } from './trace.js';
 import { compileTrust, type TrustFunction, type TrustProxy } from './forwarded.js';
@@ -67,6 +68,8 @@ export interface ServerOptions {
   serverTiming?: boolean;
   /** Measure per-request timings (`req.timings`) even with no hook, trace or Server-Timing. */
   timings?: boolean;
+  /** Serve the live wire inspector at /_wire (loopback clients only unless `{ allow }`; inspector.ts). */
+  inspector?: InspectorOption;
   /** The monotonic millisecond clock deadlines and timings read (default performance.now). For tests. */
   clock?: Clock;
   /** Every connection starts with a PROXY protocol header (v1 or v2), which gives remoteAddress/remotePort.

@@ -115,6 +115,9 @@ export function demoHandler(getServer: () => Server | null) {
       const headers = status === 405 ? { Allow: 'GET, HEAD, OPTIONS' } : undefined;
       return reply(status, status === 204 || status === 304 ? undefined : { status }, headers);
     },
+    // LESSON.md, chapter 2: the same failure told two ways. Only the status code tells a client it failed.
+    'GET /lesson/error-200': () => reply(200, { ok: false, error: 'the database is unavailable' }),
+    'GET /lesson/error-503': () => reply(503, { error: 'the database is unavailable' }, { 'Retry-After': '1' }),
     'GET /slow': async (req) => {
       const ms = intParam(req, 'ms', 100, 0, 60_000);
       await sleep(ms, undefined, { signal: req.signal });

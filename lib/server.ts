@@ -5,6 +5,7 @@ import { Acceptor } from './accept.js';
 import { MAX_TIMER_DELAY } from './clock.js';
 import { resolveConfig, type ServerConfig, type ServerOptions } from './config.js';
 import type { Handler } from './handle.js';
+import { withInspector } from './inspector.js';
 import * as limits from './limits.js';
 import type { Connection } from './connection.js';
 import { ConnectionPool, type ServerStats } from './pool.js';
@@ -39,6 +40,8 @@ export class Server {
     this.config = resolveConfig(options);
     const tracer = createTracer(options.trace);
     const observer = new Observer(options.hooks ?? {}, tracer, options.timings === true || this.config.serverTiming);
+    const inspector = options.inspector ?? false;
+    if (inspector !== false) handler = withInspector(handler, inspector);
     this.pool = new ConnectionPool(this.config, observer, handler);
     this.accept = new Acceptor(this.pool, {
       // Half-open: a client may send its request and FIN, and still get its answer.
