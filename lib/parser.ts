@@ -355,9 +355,13 @@ export class RequestParser implements LlhttpSink {
     };
     const error = checkHead(head);
     if (error !== null) return this.fail(error);
-    head.upgrade = upgradeOffer(upgrade === 1, head.versionMinor, head.chunked || head.contentLength > 0, raw);
-    // An upgradable request is the last one parsed until its handler decides: what follows may be another protocol.
-    this.upgradeOffered = head.upgrade !== null;
+    if (upgrade === 1) {
+      head.upgrade = upgradeOffer(true, head.versionMinor, head.chunked || head.contentLength > 0, raw);
+      // An upgradable request is the last one parsed until its handler decides: what follows may be another protocol.
+      this.upgradeOffered = head.upgrade !== null;
+    } else {
+      this.upgradeOffered = false;
+    }
     if (head.contentLength > this.limits.maxBodySize) {
       return this.fail(bodyTooLarge(this.limits.maxBodySize));
     }
