@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { isIPv6 } from 'node:net';
 import { parseArgs } from 'node:util';
 import { llhttpBuild } from '../native-free/llhttp.js';
-import { cluster } from './cluster.js';
+import { ACCEPT_GRACE, cluster } from './cluster.js';
 import type { ServerOptions } from './config.js';
 import { createDemoServer } from './demo.js';
 
@@ -133,7 +133,7 @@ async function demo(argv: string[]): Promise<void> {
     if (stopping) process.exit(1); // a second signal: stop now
     stopping = true;
     process.stderr.write(`${signal}: closing (in-flight requests finish, idle connections close)\n`);
-    server.close({ timeout: 5000 }).then(
+    server.close({ timeout: 5000, acceptGrace: ACCEPT_GRACE }).then(
       () => process.exit(0),
       () => process.exit(1),
     );

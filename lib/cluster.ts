@@ -2,7 +2,8 @@
 // each serve the port. On Linux with Node.js ≥ 22.12 every worker binds its own socket with SO_REUSEPORT (the
 // kernel spreads connections, no hop through the primary); elsewhere node:cluster's round-robin (the primary
 // accepts and hands sockets over). The primary replaces a dead worker with back-off, and on SIGTERM/SIGINT
-// (or stop()) asks every worker to drain: stop accepting, finish in-flight requests, exit.
+// (or stop()) asks every worker to drain: stop accepting, answer what the connections already accepted send
+// within a short grace and what is in flight (with Connection: close), exit.
 import nodeCluster, { type Worker } from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import type { Server } from './server.js';
@@ -15,6 +16,10 @@ export const MAX_RESTART_DELAY = 10_000;
 export const STABLE_UPTIME = 5_000;
 /** How long a worker's in-flight requests get on shutdown before they are cut (server.close's timeout). */
 export const SHUTDOWN_TIMEOUT = 10_000;
+/** On shutdown, how long a worker's closed listener precedes the shutting of its connections (server.close's
+ * acceptGrace): connections it accepted just before, their request still on the wire, are answered (with
+ * Connection: close) rather than closed unanswered. */
+export const ACCEPT_GRACE = 200;
 /** After the shutdown timeout, how long the primary waits for a worker's exit before SIGKILL. */
 export const EXIT_GRACE = 2_000;
 
@@ -29,6 +34,8 @@ export interface ClusterOptions {
   balance?: 'auto' | Balance;
   /** In-flight requests' time on shutdown, ms. */
   shutdownTimeout?: number;
+  /** server.close's acceptGrace in each worker on shutdown, ms (default ACCEPT_GRACE). */
+  acceptGrace?: number;
 }
 
 export interface ClusterPrimary {
@@ -80,7 +87,7 @@ async function worker(factory: () => Server | Promise<Server>, options: ClusterO
   const stop = (): void => {
     if (stopping) return;
     stopping = true;
-    server.close({ timeout: options.shutdownTimeout ?? SHUTDOWN_TIMEOUT }).then(() => process.exit(0), () => process.exit(1));
+    server.close({ timeout: options.shutdownTimeout ?? SHUTDOWN_TIMEOUT, acceptGrace: options.acceptGrace ?? ACCEPT_GRACE }).then(() => process.exit(0), () => process.exit(1));
   };
   process.on('message', (message: Message) => {
     if (message?.h1wire === 'stop') stop();

@@ -19,6 +19,11 @@ export interface CloseOptions {
   /** Upgraded sockets (see `upgrade`) are not waited for: 'keep' leaves them to their owner (default),
    * 'destroy' destroys them. `server.upgraded` lists them either way. */
   upgraded?: 'keep' | 'destroy';
+  /** How long (ms, default 0) the listener is closed before the connections are shut: a connection accepted
+   * just before close() whose request is still on the wire, and a keep-alive client about to reuse an idle
+   * connection, get their request answered with `Connection: close` instead of a closed connection. Ends early
+   * when no connection is open; counts within `timeout`. */
+  acceptGrace?: number;
 }
 
 /** net's listen options beyond port and host; `reusePort` needs Node.js 22.12+ (older ones ignore it). */
@@ -112,23 +117,39 @@ export class Server {
   }
 
   /**
-   * Graceful shutdown: stop accepting, close idle connections now, let in-flight requests finish with
+   * Graceful shutdown: stop accepting, close idle connections now (or after `acceptGrace`), let in-flight requests finish with
    * `Connection: close`, destroy what is left after `timeout`. Resolves when every connection is gone.
    */
   close(options: CloseOptions = {}): Promise<void> {
     if (this.closing !== null) return this.closing;
     const timeout = options.timeout ?? limits.CLOSE_TIMEOUT;
+    const grace = Math.min(Math.max(0, options.acceptGrace ?? 0), timeout);
     // Not the close callback: net.Server waits there for every socket it accepted, upgraded ones included.
     if (this.net.listening) this.net.close();
-    const stopped = Promise.resolve();
-    this.accept.dropHandshaking();
-    if (options.upgraded === 'destroy') for (const socket of this.pool.upgradedSockets) socket.destroy();
-    this.proxyGate?.closeAll();
-    this.pool.shutdownAll();
+    // From now on every response says Connection: close (the reader and responder read this flag).
+    this.pool.draining = true;
+    const shut = (): void => {
+      this.accept.dropHandshaking();
+      if (options.upgraded === 'destroy') for (const socket of this.pool.upgradedSockets) socket.destroy();
+      this.proxyGate?.closeAll();
+      this.pool.shutdownAll();
+    };
+    // The grace ends early once no connection is left to send anything.
+    const stopped =
+      grace === 0
+        ? Promise.resolve(shut())
+        : new Promise<void>((resolve) => {
+            const end = (): void => {
+              clearTimeout(t);
+              resolve(shut());
+            };
+            const t = setTimeout(end, grace);
+            void this.pool.whenEmpty().then(end);
+          });
     // A longer delay would overflow the timer and fire at once; 24.8 days is "never" for a shutdown.
     const timer = setTimeout(() => this.pool.destroyAll('server-closing'), Math.min(timeout, MAX_TIMER_DELAY));
     timer.unref();
-    this.closing = Promise.all([stopped, this.pool.whenEmpty()]).then(() => {
+    this.closing = stopped.then(() => this.pool.whenEmpty()).then(() => {
       clearTimeout(timer);
       this.pool.dispose();
     });

@@ -104,18 +104,25 @@ export function realPid(child: ChildProcess): number {
     const first = readFileSync(file, 'utf8').trim().split(/\s+/)[0];
     if (first !== undefined && first !== '') return Number(first);
   }
-  // Fallback: scan /proc for a process whose parent is the timeout process.
+  // Fallback: a process whose parent is the timeout process.
+  return childPids(pid)[0] ?? pid;
+}
+
+/** The pids of a process's live children (every process in /proc whose parent, `ppid` in its stat, is `pid`):
+ * e.g. a cluster primary's workers. */
+export function childPids(pid: number): number[] {
+  const children: number[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^[0-9]+$/.test(entry)) continue;
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(fields[1]) === pid) return Number(entry);
+      if (Number(fields[1]) === pid) children.push(Number(entry));
     } catch {
       // gone
     }
   }
-  return pid;
+  return children;
 }
 
 /** Waits for a child to exit, up to `ms`; then kills its group. */

@@ -10,8 +10,12 @@
 //   --stream-writes ignore   `res.write(chunk)` whatever it returns: the common mistake;
 //   --stream-chunks shared   (default) the same Buffer every time, like the demo;
 //   --stream-chunks fresh    a new Buffer per chunk (as data read from a file or a database would be).
-// Usage: node node-http-server.js [--port N] [--keep-alive-timeout MS] [--stream-writes honour|ignore] [--stream-chunks shared|fresh]
+// `--workers N` (N ≥ 1) runs the server in N node:cluster workers on one port, node:cluster's default way
+// (round-robin on Linux: the primary accepts and hands each connection to a worker), as `h1wire demo
+// --workers N` does with its own cluster; the primary prints the line once every worker listens.
+// Usage: node node-http-server.js [--port N] [--keep-alive-timeout MS] [--stream-writes honour|ignore] [--stream-chunks shared|fresh] [--workers N]
 // Prints `listening on http://127.0.0.1:PORT` as its first stdout line, like `h1wire demo`.
+import cluster from 'node:cluster';
 import http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
@@ -24,12 +28,14 @@ const { values } = parseArgs({
     'keep-alive-timeout': { type: 'string', default: '5000' },
     'stream-writes': { type: 'string', default: 'honour' },
     'stream-chunks': { type: 'string', default: 'shared' },
+    workers: { type: 'string', default: '0' },
   },
 });
+const WORKERS = Number(values.workers);
 const HONOUR = values['stream-writes'] === 'honour';
 const FRESH = values['stream-chunks'] === 'fresh';
-if (!['honour', 'ignore'].includes(values['stream-writes'] as string) || !['shared', 'fresh'].includes(values['stream-chunks'] as string)) {
-  process.stderr.write('node-http-server: --stream-writes honour|ignore, --stream-chunks shared|fresh\n');
+if (!['honour', 'ignore'].includes(values['stream-writes'] as string) || !['shared', 'fresh'].includes(values['stream-chunks'] as string) || !Number.isInteger(WORKERS) || WORKERS < 0) {
+  process.stderr.write('node-http-server: --stream-writes honour|ignore, --stream-chunks shared|fresh, --workers N\n');
   process.exit(2);
 }
 
@@ -118,14 +124,39 @@ const server = http.createServer({ noDelay: true }, (req, res) => {
 // Same idle time as the h1wire demo (node:http's default is 5 s too; set explicitly for the memory runs).
 server.keepAliveTimeout = Number(values['keep-alive-timeout']);
 
-server.listen(Number(values.port), '127.0.0.1', () => {
-  const address = server.address() as { port: number };
-  process.stdout.write(`listening on http://127.0.0.1:${address.port}\n`);
-});
-const stop = (): void => {
-  server.close(() => process.exit(0));
-  server.closeAllConnections();
-  setTimeout(() => process.exit(0), 1000).unref();
-};
-process.on('SIGTERM', stop);
-process.on('SIGINT', stop);
+if (WORKERS > 0 && cluster.isPrimary) {
+  // The primary serves nothing: it forks, waits for every worker to listen, and fails if one dies.
+  let listening = 0;
+  let stopping = false;
+  cluster.on('listening', (_worker, address) => {
+    if (++listening === WORKERS) process.stdout.write(`listening on http://127.0.0.1:${address.port}\n`);
+  });
+  cluster.on('exit', (worker, code, signal) => {
+    if (stopping) return;
+    process.stderr.write(`node-http-server: worker ${worker.process.pid} exited (${signal ?? code})\n`);
+    process.exit(1);
+  });
+  for (let i = 0; i < WORKERS; i++) cluster.fork();
+  const stop = (): void => {
+    stopping = true;
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM');
+    setTimeout(() => process.exit(0), 1000).unref();
+    cluster.on('exit', () => {
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+    });
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+} else {
+  server.listen(Number(values.port), '127.0.0.1', () => {
+    const address = server.address() as { port: number };
+    if (cluster.isPrimary) process.stdout.write(`listening on http://127.0.0.1:${address.port}\n`);
+  });
+  const stop = (): void => {
+    server.close(() => process.exit(0));
+    server.closeAllConnections();
+    setTimeout(() => process.exit(0), 1000).unref();
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}

@@ -257,4 +257,41 @@ test('closeIdleConnections(): idle connections get a FIN, busy ones finish and s
   assert.is(server.stats().open, 0);
 });
 
+test('close({ acceptGrace }): a request arriving during the grace is answered with Connection: close, not cut', async () => {
+  /** An accepted connection that has sent nothing yet (its request still "on the wire"), and an idle one. */
+  const outcome = async (acceptGrace: number): Promise<string[]> => {
+    const { running } = await serve();
+    const server = running.server;
+    const fresh = await HttpConn.open(running.port);
+    const idle = await idleConnection(running.port);
+    assert.ok(await waitFor(() => server.stats().open === 2, 2000));
+    const closed = server.close({ timeout: 2000, acceptGrace });
+    await sleep(50);
+    const refused = await HttpConn.open(running.port).then(
+      (conn) => (conn.destroy(), 'connected'),
+      (error: HttpConnError) => error.message,
+    );
+    assert.match(refused, /ECONNREFUSED/, 'the listener closes at once');
+    const seen: string[] = [];
+    for (const conn of [fresh, idle]) {
+      const res = conn.expect({ timeoutMs: 2000 });
+      await conn.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+      seen.push(
+        await res.then(
+          (r) => `${r.status}${r.closes ? ' close' : ''}`,
+          (error: HttpConnError) => error.kind,
+        ),
+      );
+      assert.ok(await conn.waitClose(1000));
+      assert.not.ok(conn.reset);
+    }
+    const t0 = performance.now();
+    await closed;
+    assert.ok(performance.now() - t0 < 1000, 'the grace ends once no connection is left');
+    return seen;
+  };
+  assert.equal(await outcome(300), ['200 close', '200 close']);
+  assert.equal(await outcome(0), ['closed', 'closed'], 'without the grace both connections are closed unanswered (FIN)');
+});
+
 test.run();
