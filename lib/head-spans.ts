@@ -32,15 +32,23 @@ function trimTrailingOws(value: string): string {
   return value.slice(0, end);
 }
 
-/** Completes a field list: a last name without a value gets "", values lose trailing whitespace. */
+/** Completes a field list: a last name without a value gets "", values lose trailing whitespace. Kept small, as
+ * flush is: both are inlined into the parser's onHeadersComplete, which V8 inlines into the llhttp callback only
+ * while all it inlines stays under V8's budget (about 28 ns a request when it does not). */
 export function finishFields(raw: string[]): string[] {
   if (raw.length & 1) raw.push('');
   for (let i = 1; i < raw.length; i += 2) {
     const value = raw[i] as string;
-    const last = value.charCodeAt(value.length - 1);
-    if (last === 0x20 || last === 0x09) raw[i] = trimTrailingOws(value);
+    // SP and HTAB are the only bytes <= 0x20 llhttp lets into a value (and all the trim removes); '' gives NaN.
+    if (value.charCodeAt(value.length - 1) <= 0x20) raw[i] = trimTrailingOws(value);
   }
   return raw;
+}
+
+/** Joins `piece` onto the piece of `kind` (with CONTINUES) that an earlier read began (rare: kept out of flush). */
+function extend(into: Pieces, kind: number, piece: string): void {
+  if ((kind & 7) === URL) into.url += piece;
+  else into.raw[into.raw.length - 1] += piece;
 }
 
 export class SpanRecorder {
@@ -102,15 +110,10 @@ export class SpanRecorder {
     for (let i = 0; i < 3 * n; i += 3) {
       const kind = spans[i] as number;
       const piece = text.slice((spans[i + 1] as number) - from, (spans[i + 2] as number) - from);
-      if (kind & CONTINUES) {
-        if ((kind & 7) === URL) into.url += piece;
-        else raw[raw.length - 1] += piece;
-      } else if (kind === URL) {
-        into.url = piece;
-      } else if (kind === FIELD) {
-        if (raw.length & 1) raw.push(''); // the previous field had no value span
-        raw.push(piece);
-      } else {
+      if (kind === URL) into.url = piece;
+      else if (kind & CONTINUES) extend(into, kind, piece);
+      else {
+        if (kind === FIELD && raw.length & 1) raw.push(''); // the previous field had no value span
         raw.push(piece);
       }
     }

@@ -48,6 +48,14 @@ const STAGE_BODY = 2; // body (and, when chunked, trailers)
 
 const EMPTY = Buffer.alloc(0);
 
+/** Fills in what a head llhttp saw Upgrade on offers; whether it offers anything. Out of onHeadersComplete,
+ * which must stay small enough for V8 to inline it into the llhttp callback. */
+function offerUpgrade(head: RequestHead): boolean {
+  const hasBody = head.chunked || head.contentLength > 0;
+  head.upgrade = upgradeOffer(true, head.versionMinor, hasBody, head.rawHeaders);
+  return head.upgrade !== null;
+}
+
 export class RequestParser implements LlhttpSink {
   readonly limits: ParserLimits;
   /** Where `execute` stopped when it returned PARSE_PAUSED or PARSE_ERROR (an offset into its chunk). */
@@ -355,13 +363,8 @@ export class RequestParser implements LlhttpSink {
     };
     const error = checkHead(head);
     if (error !== null) return this.fail(error);
-    if (upgrade === 1) {
-      head.upgrade = upgradeOffer(true, head.versionMinor, head.chunked || head.contentLength > 0, raw);
-      // An upgradable request is the last one parsed until its handler decides: what follows may be another protocol.
-      this.upgradeOffered = head.upgrade !== null;
-    } else {
-      this.upgradeOffered = false;
-    }
+    // An upgradable request is the last one parsed until its handler decides: what follows may be another protocol.
+    this.upgradeOffered = upgrade === 1 && offerUpgrade(head);
     if (head.contentLength > this.limits.maxBodySize) {
       return this.fail(bodyTooLarge(this.limits.maxBodySize));
     }
