@@ -19,9 +19,10 @@ import { createServer, type Server } from './server.js';
 export const MAX_ROWS = 100_000;
 /** /echo answers with a Content-Length when the body fits in this; a larger one streams back as it comes. */
 export const ECHO_WHOLE_LIMIT = 64 * 1024;
-/** /stream's largest chunk: each is one buffer held for the whole response, so `size` is a memory lever for any
- * client (16 MiB per request before); a bigger body is more chunks, not bigger ones. Past it → 400. */
-export const MAX_STREAM_CHUNK = 1024 * 1024;
+/** /stream's largest chunk (past it → 400). Every chunk is a view of one block made once for the process, so
+ * `size` costs no memory per request (it did: a 16 MiB buffer each); 16 MiB keeps large-chunk slicing testable. */
+export const MAX_STREAM_CHUNK = 16 * 1024 * 1024;
+let streamBlock: Buffer | null = null;
 
 let schemaSerializer: Serializer | null = null;
 
@@ -79,8 +80,9 @@ async function echo(req: Request): Promise<Result> {
 }
 
 async function* pattern(chunks: number, size: number, delay: number, signal: AbortSignal): AsyncGenerator<Buffer> {
-  // One buffer, sent again and again: the server's memory must not grow with the response.
-  const block = Buffer.alloc(size, 'h1wire streams chunk by chunk. ');
+  // One buffer for every request, sent again and again: memory grows neither with the response nor the clients.
+  streamBlock ??= Buffer.alloc(MAX_STREAM_CHUNK, 'h1wire streams chunk by chunk. ');
+  const block = streamBlock.subarray(0, size);
   for (let i = 0; i < chunks; i++) {
     if (delay > 0) await sleep(delay, undefined, { signal });
     yield block;
