@@ -1,54 +1,74 @@
 // Where the pieces of a request head are, while llhttp reads it: spans (kind, start, end) recorded by its
-// callbacks, turned into strings once per execute. One latin1 string is made per flush and the pieces are
-// sliced out of it (a string per callback is the slow way: about half the throughput). A span cut by the end
-// of a chunk continues at the start of the next; two distinct spans never touch (a delimiter stands between).
+// callbacks, gathered once per execute into one latin1 string and an offset table (head-fields.ts): one
+// string per flush, no string per field. A span cut by the end of a chunk continues at the start of the
+// next; two distinct spans never touch (a delimiter stands between).
 
 export const URL = 1;
 export const FIELD = 2;
 export const VALUE = 3;
 const CONTINUES = 8; // flag on a span kind: it continues the previous piece of the same kind
 
-/** The strings of a head (or a trailer section) so far: the target and the fields as name, value, … */
+/** A head (or a trailer section) so far: the target, and the fields as text + offsets (see HeadFields). */
 export interface Pieces {
   url: string;
-  raw: string[];
+  text: string;
+  /** name start, name end, value start, value end per field, into `text` (a last field may lack its value).
+   * Scratch, reused from head to head: `n` entries are live, and finishFields copies them out. */
+  at: number[];
+  n: number;
 }
 
-// One span table for all parsers: parsing is synchronous and spans are turned into strings before execute
-// returns, so no parser needs a table of its own between reads (it would cost 6 KiB per idle connection).
+export function newPieces(): Pieces {
+  return { url: '', text: '', at: [], n: 0 };
+}
+
+/** Empties `pieces` for the next head, keeping its offset table's storage. */
+export function clearPieces(pieces: Pieces): void {
+  pieces.url = '';
+  pieces.text = '';
+  pieces.n = 0;
+}
+
+function put(into: Pieces, start: number, end: number): void {
+  const at = into.at;
+  const n = into.n;
+  at[n] = start;
+  at[n + 1] = end;
+  into.n = n + 2;
+}
+
+// One span table for all parsers: parsing is synchronous and spans are gathered before execute returns, so
+// no parser needs a table of its own between reads (it would cost 6 KiB per idle connection).
 let SPANS = new Int32Array(0);
 
 export function latin1(chunk: Buffer, from: number, to: number): string {
   return (chunk as unknown as { latin1Slice(a: number, b: number): string }).latin1Slice(from, to);
 }
 
-function trimTrailingOws(value: string): string {
-  let end = value.length;
-  while (end > 0) {
-    const c = value.charCodeAt(end - 1);
-    if (c !== 0x20 && c !== 0x09) break;
-    end--;
+/** Completes a field table: a last name without a value gets "", values lose trailing whitespace (llhttp
+ * leaves it in the span). Kept small, as flush is: both are inlined into the parser's onHeadersComplete, which
+ * V8 inlines into the llhttp callback only while all it inlines stays under V8's budget. */
+export function finishFields(pieces: Pieces): number[] {
+  const at = pieces.at;
+  if (pieces.n & 2) put(pieces, 0, 0);
+  const n = pieces.n;
+  const text = pieces.text;
+  for (let i = 3; i < n; i += 4) {
+    let end = at[i] as number;
+    // SP and HTAB are the only bytes <= 0x20 llhttp lets into a value (and all the trim removes).
+    if (end > (at[i - 1] as number) && text.charCodeAt(end - 1) <= 0x20) {
+      do end--;
+      while (end > (at[i - 1] as number) && text.charCodeAt(end - 1) <= 0x20);
+      at[i] = end;
+    }
   }
-  return value.slice(0, end);
+  return at.slice(0, n);
 }
 
-/** Completes a field list: a last name without a value gets "", values lose trailing whitespace. Kept small, as
- * flush is: both are inlined into the parser's onHeadersComplete, which V8 inlines into the llhttp callback only
- * while all it inlines stays under V8's budget (about 28 ns a request when it does not). */
-export function finishFields(raw: string[]): string[] {
-  if (raw.length & 1) raw.push('');
-  for (let i = 1; i < raw.length; i += 2) {
-    const value = raw[i] as string;
-    // SP and HTAB are the only bytes <= 0x20 llhttp lets into a value (and all the trim removes); '' gives NaN.
-    if (value.charCodeAt(value.length - 1) <= 0x20) raw[i] = trimTrailingOws(value);
-  }
-  return raw;
-}
-
-/** Joins `piece` onto the piece of `kind` (with CONTINUES) that an earlier read began (rare: kept out of flush). */
-function extend(into: Pieces, kind: number, piece: string): void {
+/** Continues the piece of `kind` (with CONTINUES) that an earlier read began (rare: kept out of flush). */
+function extend(into: Pieces, kind: number, piece: string, end: number): void {
   if ((kind & 7) === URL) into.url += piece;
-  else into.raw[into.raw.length - 1] += piece;
+  else into.at[into.n - 1] = end; // adjacent in the joined text: only its end moves
 }
 
 export class SpanRecorder {
@@ -99,23 +119,27 @@ export class SpanRecorder {
     return true;
   }
 
-  /** Turns the recorded spans of `chunk` into strings, joined onto `into`. */
+  /** Gathers the recorded spans of `chunk` onto `into`: their text joins `into.text`, their offsets its table. */
   flush(chunk: Buffer, into: Pieces): void {
     const n = this.count;
     if (n === 0) return;
     const spans = SPANS;
     const from = spans[1] as number;
-    const text = latin1(chunk, from, spans[3 * n - 1] as number);
-    const raw = into.raw;
+    const part = latin1(chunk, from, spans[3 * n - 1] as number);
+    // A span cut by the previous chunk's end ended that part, and its continuation begins this one: the two
+    // stay adjacent in the joined text.
+    const joined = into.text.length;
+    into.text = joined === 0 ? part : into.text + part;
     for (let i = 0; i < 3 * n; i += 3) {
       const kind = spans[i] as number;
-      const piece = text.slice((spans[i + 1] as number) - from, (spans[i + 2] as number) - from);
-      if (kind === URL) into.url = piece;
-      else if (kind & CONTINUES) extend(into, kind, piece);
-      else {
-        if (kind === FIELD && raw.length & 1) raw.push(''); // the previous field had no value span
-        raw.push(piece);
-      }
+      const start = (spans[i + 1] as number) - from; // in `part`
+      const end = (spans[i + 2] as number) - from;
+      if (kind === FIELD) {
+        if (into.n & 2) put(into, 0, 0); // the previous field had no value span
+        put(into, joined + start, joined + end);
+      } else if (kind === VALUE) put(into, joined + start, joined + end);
+      else if (kind === URL) into.url = part.slice(start, end);
+      else extend(into, kind, part.slice(start, end), joined + end);
     }
     this.count = 0;
   }

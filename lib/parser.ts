@@ -1,14 +1,16 @@
 // The parse stage: bytes in, request heads, body chunks and message ends out, limits enforced.
 //
-// llhttp reports spans (offset, length) through callbacks; head-spans.ts records them and makes the strings
-// once per read. A head split across reads is flushed to strings at the end of each read and continued in
-// the next. The errors it answers with are in parse-errors.ts.
+// llhttp reports spans (offset, length) through callbacks; head-spans.ts records them and gathers them once
+// per read into one latin1 string and an offset table: a head's fields (head-fields.ts) become strings only
+// when something asks for them. A head split across reads is gathered at the end of each read and continued
+// in the next. The errors it answers with are in parse-errors.ts.
 //
 // Events are queued while llhttp runs and delivered after it returns, so no user code ever runs inside the
 // WebAssembly call, and all the requests one read brings are parsed before the first is dispatched.
 import { LLHTTP, Llhttp, PARSER_TYPE, type LlhttpSink } from '../native-free/llhttp.js';
 import { HttpError, UriTooLongError, VersionNotSupportedError } from './errors.js';
-import { FIELD, finishFields, SpanRecorder, URL, VALUE, type Pieces } from './head-spans.js';
+import { HeadFields } from './head-fields.js';
+import { clearPieces, FIELD, finishFields, newPieces, SpanRecorder, URL, VALUE, type Pieces } from './head-spans.js';
 import { EmptyLineCounter } from './empty-lines.js';
 import { bodyTooLarge, headTooLarge, llhttpError, overheadTooLarge, tooManyFields } from './parse-errors.js';
 import { checkHead, type RequestHead } from './request-rules.js';
@@ -52,7 +54,7 @@ const EMPTY = Buffer.alloc(0);
  * which must stay small enough for V8 to inline it into the llhttp callback. */
 function offerUpgrade(head: RequestHead): boolean {
   const hasBody = head.chunked || head.contentLength > 0;
-  head.upgrade = upgradeOffer(true, head.versionMinor, hasBody, head.rawHeaders);
+  head.upgrade = upgradeOffer(true, head.versionMinor, hasBody, head.fields);
   return head.upgrade !== null;
 }
 
@@ -75,7 +77,7 @@ export class RequestParser implements LlhttpSink {
   private readonly spans: SpanRecorder;
 
   private stage = STAGE_IDLE;
-  private pieces: Pieces = { url: '', raw: [] };
+  private readonly pieces: Pieces = newPieces(); // the head being read (reused)
   private headStart = -1; // absolute offset where the current request line starts, once its target is seen
   private urlLength = 0;
   private methodName = '';
@@ -293,7 +295,7 @@ export class RequestParser implements LlhttpSink {
 
   onMessageBegin(): number {
     this.stage = STAGE_HEAD;
-    this.pieces = { url: '', raw: [] };
+    clearPieces(this.pieces);
     this.trailers = null;
     this.headStart = -1; // known from the first URL span; before it only a (short) method has been read
     this.methodName = '';
@@ -328,7 +330,7 @@ export class RequestParser implements LlhttpSink {
   }
 
   onHeaderField(at: number, length: number): number {
-    if (this.stage === STAGE_BODY && this.trailers === null) this.trailers = { url: '', raw: [] };
+    if (this.stage === STAGE_BODY && this.trailers === null) this.trailers = newPieces();
     if (!this.spans.continues(FIELD, this.base + at) && ++this.headerCount > this.limits.maxHeaderCount) {
       return this.fail(tooManyFields(this.limits));
     }
@@ -347,13 +349,13 @@ export class RequestParser implements LlhttpSink {
     const end = this.spans.lastEnd + 4;
     this.spans.flush(this.chunk, this.pieces);
     if (end - this.headStart > this.limits.maxHeaderSize) return this.fail(headTooLarge(this.limits));
-    const raw = finishFields(this.pieces.raw);
+    const pieces = this.pieces;
     const head: RequestHead = {
       method: this.methodName,
-      target: this.pieces.url,
+      target: pieces.url,
       versionMajor: this.llhttp.versionMajor,
       versionMinor: this.llhttp.versionMinor,
-      rawHeaders: raw,
+      fields: new HeadFields(pieces.text, finishFields(pieces)),
       keepAlive: shouldKeepAlive === 1,
       contentLength: -1,
       chunked: false,
@@ -396,7 +398,8 @@ export class RequestParser implements LlhttpSink {
     let trailers: string[] | null = null;
     if (this.trailers !== null) {
       this.spans.flush(this.chunk, this.trailers);
-      trailers = finishFields(this.trailers.raw);
+      const pieces = this.trailers;
+      trailers = new HeadFields(pieces.text, finishFields(pieces)).raw();
     }
     this.emit(END, trailers);
     this.stage = STAGE_IDLE;

@@ -327,7 +327,7 @@ function resumeReader(reader: RequestReader): void {
 /** The head as it came, for traces and the parse hook (rebuilt from the parsed pieces). */
 function headText(head: RequestHead): string {
   let text = `${head.method} ${head.target} HTTP/${head.versionMajor}.${head.versionMinor}\r\n`;
-  const raw = head.rawHeaders;
+  const raw = head.fields.raw();
   for (let i = 0; i < raw.length; i += 2) text += `${raw[i]}: ${raw[i + 1]}\r\n`;
   return text;
 }

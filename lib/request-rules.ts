@@ -1,6 +1,7 @@
 // What RFC 9112 demands of a request head beyond what llhttp checks: the Host rules, the target forms, the
 // Transfer-Encoding rules and the expectations. Pure: a parsed head in, an error (or null) out.
 import { REQUEST_METHODS } from '../native-free/llhttp.js';
+import type { HeadFields } from './head-fields.js';
 import {
   BadRequestError,
   HttpError,
@@ -18,8 +19,8 @@ export interface RequestHead {
   target: string;
   versionMajor: number;
   versionMinor: number;
-  /** Names and values as received, alternating; values with surrounding whitespace removed. */
-  rawHeaders: string[];
+  /** The header fields as received (values without surrounding whitespace); strings made when asked. */
+  fields: HeadFields;
   /** llhttp's verdict from the version and the Connection header. */
   keepAlive: boolean;
   /** Filled in by `checkHead`: the Content-Length, or -1 when there is none. */
@@ -59,10 +60,11 @@ export function isValidHost(host: string): boolean {
   return true;
 }
 
-/** `name` equals `lower` (already lower-case ASCII) ignoring ASCII case, without making a new string. */
-function isNamed(name: string, lower: string): boolean {
+/** text[start…] spells `lower` (lower-case letters and "-") ignoring ASCII case. Names are tokens, so `| 0x20`
+ * only folds A–Z here (the one other byte it could fold onto "-" is CR, which no name holds). */
+function isNamed(text: string, start: number, lower: string): boolean {
   for (let i = 0; i < lower.length; i++) {
-    if ((name.charCodeAt(i) | 0x20) !== lower.charCodeAt(i)) return false;
+    if ((text.charCodeAt(start + i) | 0x20) !== lower.charCodeAt(i)) return false;
   }
   return true;
 }
@@ -73,30 +75,32 @@ export function checkHead(head: RequestHead): HttpError | null {
     return new VersionNotSupportedError(`HTTP/${head.versionMajor}.${head.versionMinor} is not supported`);
   }
   const http11 = head.versionMinor >= 1;
-  const raw = head.rawHeaders;
+  const fields = head.fields;
+  const at = fields.at;
+  const text = fields.text;
   let hosts = 0;
   let host = '';
   let transferEncoding: string | null = null;
   let expect: string | null = null;
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i] as string;
-    // Compare lengths first: most names are none of these.
-    switch (name.length) {
+  for (let i = 0; 4 * i < at.length; i++) {
+    const start = at[4 * i] as number;
+    // Compare name lengths first: most names are none of these. Values become strings only for these.
+    switch ((at[4 * i + 1] as number) - start) {
       case 4:
-        if (isNamed(name, 'host')) {
+        if (isNamed(text, start, 'host')) {
           hosts++;
-          host = raw[i + 1] as string;
+          host = fields.value(i);
         }
         break;
       case 6:
-        if (isNamed(name, 'expect')) expect = expect === null ? (raw[i + 1] as string) : `${expect}, ${raw[i + 1]}`;
+        if (isNamed(text, start, 'expect')) expect = expect === null ? fields.value(i) : `${expect}, ${fields.value(i)}`;
         break;
       case 14:
-        if (isNamed(name, 'content-length')) head.contentLength = Number(raw[i + 1]);
+        if (isNamed(text, start, 'content-length')) head.contentLength = Number(fields.value(i));
         break;
       case 17:
-        if (isNamed(name, 'transfer-encoding')) {
-          transferEncoding = transferEncoding === null ? (raw[i + 1] as string) : `${transferEncoding}, ${raw[i + 1]}`;
+        if (isNamed(text, start, 'transfer-encoding')) {
+          transferEncoding = transferEncoding === null ? fields.value(i) : `${transferEncoding}, ${fields.value(i)}`;
         }
         break;
     }

@@ -2,6 +2,7 @@
 import type { Socket } from 'node:net';
 import { emptyBody, type RequestBody } from './request-body.js';
 import type { RequestHead } from './request-rules.js';
+import type { HeadFields } from './head-fields.js';
 import { resolveForwarding, type Forwarding, type TrustFunction } from './forwarded.js';
 
 /** What a request may ask of the connection it came on, without touching the socket. */
@@ -48,8 +49,6 @@ export class Request {
   readonly target: string;
   /** "1.1" or "1.0". */
   readonly httpVersion: string;
-  /** Header names and values as received, alternating. */
-  readonly rawHeaders: readonly string[];
   /** What the request offers to switch to (its Upgrade field, e.g. "websocket") when it may be upgraded: an
    * HTTP/1.1 request without a body, with `Connection: upgrade`, not h2c. Else null. See `upgrade()`. */
   readonly upgrade: string | null;
@@ -58,6 +57,7 @@ export class Request {
   /** Path parameters, set by the router (`/status/:code` → { code: "404" }). */
   params: Readonly<Record<string, string>> = NO_PARAMS;
 
+  private readonly fields: HeadFields;
   private readonly origin: RequestOrigin;
   private bodyStream: RequestBody | null;
   private headerMap: Record<string, string> | null = null;
@@ -72,7 +72,7 @@ export class Request {
     this.method = head.method;
     this.target = head.target;
     this.httpVersion = head.versionMinor === 0 ? '1.0' : '1.1';
-    this.rawHeaders = head.rawHeaders;
+    this.fields = head.fields;
     this.upgrade = head.upgrade;
     this.origin = origin;
     this.bodyStream = body;
@@ -89,6 +89,11 @@ export class Request {
     return this.bodyStream;
   }
 
+  /** Header names and values as received, alternating (made on first use). */
+  get rawHeaders(): readonly string[] {
+    return this.fields.raw();
+  }
+
   /** Trailer fields of a chunked body (name, value, …), once the body has been read to its end. */
   get trailers(): readonly string[] | null {
     return this.bodyStream === null ? null : this.bodyStream.trailers;
@@ -98,7 +103,7 @@ export class Request {
   get headers(): Readonly<Record<string, string>> {
     if (this.headerMap === null) {
       const map: Record<string, string> = Object.create(null);
-      const raw = this.rawHeaders;
+      const raw = this.fields.raw();
       for (let i = 0; i < raw.length; i += 2) {
         const name = (raw[i] as string).toLowerCase();
         const value = raw[i + 1] as string;
@@ -110,18 +115,11 @@ export class Request {
     return this.headerMap;
   }
 
-  /** One header by name (any case), without building the map; repeated fields joined as in `headers`. */
+  /** One header by name (any case), without building the map or any string but the value; repeated fields
+   * joined as in `headers`. */
   header(name: string): string | undefined {
     if (this.headerMap !== null) return this.headerMap[name.toLowerCase()];
-    const raw = this.rawHeaders;
-    let found: string | undefined;
-    for (let i = 0; i < raw.length; i += 2) {
-      const candidate = raw[i] as string;
-      if (candidate.length === name.length && candidate.toLowerCase() === name.toLowerCase()) {
-        found = found === undefined ? (raw[i + 1] as string) : `${found}${name.length === 6 && name.toLowerCase() === 'cookie' ? '; ' : ', '}${raw[i + 1]}`;
-      }
-    }
-    return found;
+    return this.fields.get(name);
   }
 
   /** The path of the target, without the query ("/" for an absolute-form target with none, "*" for *). */

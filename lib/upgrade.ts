@@ -5,6 +5,7 @@ import type { Socket } from 'node:net';
 import type { Connection } from './connection.js';
 import { WRITE_CLOSED } from './connection-states.js';
 import { HttpError } from './errors.js';
+import type { HeadFields } from './head-fields.js';
 
 /** Takes over the raw socket; `head` is what was already read past the upgrade request (may be empty). */
 export type UpgradeCallback = (socket: Socket, head: Buffer) => void;
@@ -37,14 +38,10 @@ const H2C = /(?:^|[\s,])h2c(?:$|[\s,/])/i;
  * body (the new protocol would start after bytes we would have to read first: refused, answered as HTTP),
  * or it offers h2c.
  */
-export function upgradeOffer(llhttpUpgrade: boolean, versionMinor: number, hasBody: boolean, rawHeaders: readonly string[]): string | null {
+export function upgradeOffer(llhttpUpgrade: boolean, versionMinor: number, hasBody: boolean, fields: HeadFields): string | null {
   if (!llhttpUpgrade || versionMinor < 1 || hasBody) return null;
-  let offer: string | null = null;
-  for (let i = 0; i < rawHeaders.length; i += 2) {
-    const name = rawHeaders[i] as string;
-    if (name.length === 7 && name.toLowerCase() === 'upgrade') offer = offer === null ? (rawHeaders[i + 1] as string) : `${offer}, ${rawHeaders[i + 1]}`;
-  }
-  if (offer === null || offer === '' || H2C.test(offer)) return null;
+  const offer = fields.get('upgrade');
+  if (offer === undefined || offer === '' || H2C.test(offer)) return null;
   return offer;
 }
 

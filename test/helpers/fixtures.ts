@@ -1,5 +1,6 @@
 // Small fixtures shared by the unit tests: a request head made by hand, and the error a promise rejects with.
 import * as assert from 'uvu/assert';
+import { HeadFields } from '../../lib/head-fields.js';
 import type { RequestHead } from '../../lib/request-rules.js';
 
 /** A GET / HTTP/1.1 head, keep-alive, no body; `fields` override any part of it. */
@@ -9,7 +10,7 @@ export function requestHead(rawHeaders: string[], fields: Partial<RequestHead> =
     target: '/',
     versionMajor: 1,
     versionMinor: 1,
-    rawHeaders,
+    fields: HeadFields.fromRaw(rawHeaders),
     keepAlive: true,
     contentLength: -1,
     chunked: false,

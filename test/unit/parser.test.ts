@@ -3,12 +3,13 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { MAX_EMPTY_LINES, PARSE_DONE, PARSE_ERROR, PARSE_PAUSED, RequestParser, type RequestHead } from '../../lib/parser.js';
-import { bytes, drive, driveWith, essence, LIMITS, SPLITS, type DriveOptions, type Outcome } from './parse-driver.js';
+import { bytes, drive, driveWith, essence, LIMITS, seen, SPLITS, type DriveOptions, type Outcome, type SeenHead } from './parse-driver.js';
 import { requestHead } from '../helpers/fixtures.js';
 import { HANDLED_METHODS } from '../../lib/request-rules.js';
 
-function head(fields: Partial<RequestHead> & { rawHeaders: string[] }): RequestHead {
-  return requestHead(fields.rawHeaders, fields);
+function head(fields: Partial<RequestHead> & { rawHeaders: string[] }): SeenHead {
+  const { rawHeaders, ...rest } = fields;
+  return seen(requestHead(rawHeaders, rest));
 }
 
 /** Drives `input` under every split and checks they all agree; returns the whole-input outcome. */

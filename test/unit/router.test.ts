@@ -7,6 +7,7 @@ import { Request } from '../../lib/request.js';
 import { reply, type Result } from '../../lib/result.js';
 import { HANDLED_METHODS } from '../../lib/request-rules.js';
 import { router } from '../../lib/router.js';
+import { HeadFields } from '../../lib/head-fields.js';
 import { json } from '../../lib/serializers/json.js';
 import { text } from '../../lib/serializers/text.js';
 
@@ -14,7 +15,7 @@ const origin = { id: 1, remoteAddress: () => '::1', remotePort: () => 1, secure:
 
 function req(method: string, target: string): Request {
   return new Request(
-    { method, target, versionMajor: 1, versionMinor: 1, rawHeaders: ['Host', 'a'], keepAlive: true, contentLength: -1, chunked: false, expectContinue: false, unknownExpectation: null, upgrade: null },
+    { method, target, versionMajor: 1, versionMinor: 1, fields: HeadFields.fromRaw(['Host', 'a']), keepAlive: true, contentLength: -1, chunked: false, expectContinue: false, unknownExpectation: null, upgrade: null },
     origin,
     1,
     null,
