@@ -17,6 +17,7 @@
 //
 // A chunk too large to leave in one write goes in slices: begin(bytes), slice() for each, finish() —
 // one chunk on the wire (one size line), however many writes it takes.
+import { Buffer } from 'node:buffer';
 import { CHUNK_TAIL, chunkHead, chunkOf, lastChunk } from './chunked.js';
 import { StreamAbortedError } from './errors.js';
 import { FRAME_CHUNKED, FRAME_CLOSE, FRAME_LENGTH } from './frame.js';

@@ -1,5 +1,6 @@
 // The one clock every deadline and timing reads. Monotonic milliseconds since an arbitrary origin, as a
 // double: performance.now() by default; a server may be given another (tests use one that starts weeks in).
+import { performance } from 'node:perf_hooks';
 
 export type Clock = () => number;
 

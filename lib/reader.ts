@@ -1,6 +1,8 @@
 // The read side of a connection: it owns the parser while bytes come in, runs it within the pipeline
 // budget, pauses the socket when it must not read on (pipeline full, body unread, writes blocked), and turns
 // parser events into exchanges. It never writes: answers go through the connection's responder.
+import { nextTick } from 'node:process';
+import { Buffer } from 'node:buffer';
 import type { HttpError } from './errors.js';
 import { ContentTooLargeError, ExpectationFailedError } from './errors.js';
 import { CONTINUE_DUE, CONTINUE_WANTED, Exchange, type RequestFacts } from './exchange.js';
@@ -182,7 +184,7 @@ export class RequestReader implements ParserEvents {
   maybeResume(): void {
     if (this.paused === 0 || this.resumeScheduled || this.conn.gone) return;
     this.resumeScheduled = true;
-    process.nextTick(resumeReader, this);
+    nextTick(resumeReader, this);
   }
 
   /** @internal (resumeReader) */

@@ -2,6 +2,7 @@
 //
 // Backpressure: chunks the handler has not read yet are buffered here; past the high-water mark the owner
 // (the connection) stops reading the socket, and resumes when the handler has read below it again.
+import { Buffer } from 'node:buffer';
 import { HttpError } from './errors.js';
 
 /** What the body tells the connection that feeds it. */

@@ -1,6 +1,7 @@
 // The serialize stage: a handler's value → status, checked headers, and a body as bytes or as a stream.
 // Every failure here (a bad status, a bad header, a serializer that throws) happens before any byte of the
 // response is written, so it can still become a clean 500.
+import { Buffer } from 'node:buffer';
 import { isStreamBody, toBodySource, type BodySource } from './body-source.js';
 import { errorBody, HttpError, InvalidResponseError, NotAcceptableError, SerializeError } from './errors.js';
 import { BODY_STREAM, BODY_WHOLE, EMPTY_HEADERS, type BodyKind, headerBlock, responseWarning, type HeaderBlock } from './frame.js';

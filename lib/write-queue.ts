@@ -13,6 +13,8 @@
 // What a streamed body's bytes are (chunk framing, the declared length, trailers) is its BodyEncoder's
 // business (body-encoder.ts), chosen from the exchange's framing; the queue only decides when they go out.
 // The queue never sees a socket: it writes to a WriteSink, which the connection implements.
+import { nextTick } from 'node:process';
+import { Buffer } from 'node:buffer';
 import { bodyEncoder, type BodyEncoder, type BodyOutput } from './body-encoder.js';
 import { sliceSource } from './body-source.js';
 import { StreamAbortedError } from './errors.js';
@@ -228,7 +230,7 @@ export class WriteQueue implements BodyOutput {
   private scheduleFlush(): void {
     if (this.batching > 0 || this.flushScheduled) return;
     this.flushScheduled = true;
-    process.nextTick(flushQueue, this);
+    nextTick(flushQueue, this);
   }
 
   /** Queues bytes for the end of this tick, joined onto the last string when it has the same encoding. */
