@@ -18,14 +18,15 @@ export const KEEP = 'Connection: keep-alive\r\nKeep-Alive: timeout=5\r\n';
 export const CLOSE = 'Connection: close\r\n';
 
 /**
- * Replaces every Date header value with DATE. Throws when a value is not an IMF-fixdate or is more than
- * `skewMs` away from the local clock (the server caches it for at most a second).
+ * Replaces every Date header value with DATE. Throws when a value is not an IMF-fixdate or lies outside
+ * [`since` − `skewMs`, now + `skewMs`] (the server caches it for at most a second; `since`, when the request
+ * was sent, keeps a large response that took long to arrive from failing on a busy machine).
  */
-export function normalize(text: string, skewMs = 5000): string {
+export function normalize(text: string, skewMs = 5000, since = Date.now()): string {
   return text.replace(/\r\nDate: ([^\r\n]*)\r\n/gi, (_line, value: string) => {
     if (!IMF_FIXDATE.test(value)) throw new Error(`Date is not an IMF-fixdate: ${JSON.stringify(value)}`);
     const when = Date.parse(value);
-    if (!Number.isFinite(when) || Math.abs(when - Date.now()) > skewMs) {
+    if (!Number.isFinite(when) || when < since - skewMs || when > Date.now() + skewMs) {
       throw new Error(`Date ${JSON.stringify(value)} is not within ${skewMs} ms of now (${new Date().toUTCString()})`);
     }
     return `\r\nDate: ${DATE}\r\n`;
@@ -107,6 +108,7 @@ export function talk(port: number, input: string | Buffer, options: TalkOptions 
   const graceMs = options.graceMs ?? 100;
   const timeoutMs = options.timeoutMs ?? 5000;
   return new Promise((resolve, reject) => {
+    const sentAt = Date.now();
     const socket = dial(port, '127.0.0.1');
     socket.setNoDelay(true);
     const received: Buffer[] = [];
@@ -123,7 +125,7 @@ export function talk(port: number, input: string | Buffer, options: TalkOptions 
       const text = bytes.toString('latin1');
       let normalized: string;
       try {
-        normalized = normalize(text);
+        normalized = normalize(text, 5000, sentAt);
       } catch (error) {
         reject(error);
         return;
