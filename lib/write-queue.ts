@@ -69,9 +69,11 @@ export class WriteQueue implements BodyOutput {
   private readonly owner: QueueOwner;
   private readonly highWaterMark: number;
 
-  // Bytes queued in this tick, not yet written.
+  // Bytes queued in this tick, not yet written: the first `pendingCount` slots. The arrays keep their storage
+  // from write to write (setting `length = 0` would drop it, and the next push would allocate it again).
   private pending: Chunk[] = [];
   private encodings: BufferEncoding[] = [];
+  private pendingCount = 0;
   private pendingBytes = 0;
   private batching = 0;
   private flushScheduled = false;
@@ -175,8 +177,9 @@ export class WriteQueue implements BodyOutput {
   close(reason: unknown): void {
     if (this.closed) return;
     this.closed = true;
-    this.pending.length = 0;
-    this.encodings.length = 0;
+    this.pending = [];
+    this.encodings = [];
+    this.pendingCount = 0;
     this.pendingBytes = 0;
     for (const ex of this.exchanges) {
       ex.aborted = true;
@@ -194,7 +197,7 @@ export class WriteQueue implements BodyOutput {
   /** Drops the arrays' grown storage while the connection is idle (it has nothing queued then). */
   compact(): void {
     if (this.exchanges.length === 0) this.exchanges = [];
-    if (this.pending.length === 0) {
+    if (this.pendingCount === 0) {
       this.pending = [];
       this.encodings = [];
     }
@@ -203,7 +206,7 @@ export class WriteQueue implements BodyOutput {
   /** Writes what this tick queued. */
   flush(): void {
     this.flushScheduled = false;
-    const n = this.pending.length;
+    const n = this.pendingCount;
     if (n === 0 || this.closed) return;
     const pending = this.pending;
     const encodings = this.encodings;
@@ -217,8 +220,8 @@ export class WriteQueue implements BodyOutput {
       for (let i = 0; i < n; i++) ok = this.sink.write(pending[i] as Chunk, encodings[i] as BufferEncoding);
       this.sink.uncork();
     }
-    pending.length = 0;
-    encodings.length = 0;
+    for (let i = 0; i < n; i++) pending[i] = ''; // let go of what was written (a large Buffer above all)
+    this.pendingCount = 0;
     this.pendingBytes = 0;
     this.owner.wrote(bytes, n);
     if (!ok && !this.blocked) {
@@ -235,12 +238,13 @@ export class WriteQueue implements BodyOutput {
 
   /** Queues bytes for the end of this tick, joined onto the last string when it has the same encoding. */
   push(data: Chunk, encoding: BufferEncoding, byteLength: number): void {
-    const last = this.pending.length - 1;
+    const last = this.pendingCount - 1;
     if (typeof data === 'string' && last >= 0 && typeof this.pending[last] === 'string' && this.encodings[last] === encoding) {
       this.pending[last] += data;
     } else {
-      this.pending.push(data);
-      this.encodings.push(encoding);
+      this.pending[last + 1] = data;
+      this.encodings[last + 1] = encoding;
+      this.pendingCount = last + 2;
     }
     this.pendingBytes += byteLength;
   }
