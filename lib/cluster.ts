@@ -162,6 +162,8 @@ async function primary(options: ClusterOptions): Promise<ClusterPrimary> {
   const roundRobin = balance === 'round-robin' ? new RoundRobin() : null;
   if (roundRobin !== null) port = await roundRobin.listen(port, host);
   const reports: WorkerReport[] = [];
+  /** Resolves once a worker serves (or died): before that it has no handler for "unlisten" or "stop" yet. */
+  const startups = new Map<Worker, Promise<void>>();
   /** On stop with reuse-port: each worker's answer that its listener is closed. */
   const unlistened = new Map<Worker, () => void>();
   const shutdownTimeout = options.shutdownTimeout ?? SHUTDOWN_TIMEOUT;
@@ -177,8 +179,11 @@ async function primary(options: ClusterOptions): Promise<ClusterPrimary> {
       const started = Date.now();
       const w = nodeCluster.fork({ H1W_CLUSTER_PORT: String(port), H1W_CLUSTER_HOST: host, H1W_CLUSTER_BALANCE: balance });
       workers.add(w);
+      let serving = (): void => {};
+      startups.set(w, new Promise<void>((r) => (serving = r)));
       w.on('message', (message: Message) => {
         if (message?.h1wire === 'listening') {
+          serving();
           roundRobin?.add(w);
           resolve(message.port ?? port);
         } else if (message?.h1wire === 'leaving') {
@@ -191,6 +196,8 @@ async function primary(options: ClusterOptions): Promise<ClusterPrimary> {
         }
       });
       w.once('exit', (code, signal) => {
+        serving();
+        startups.delete(w);
         workers.delete(w);
         roundRobin?.remove(w);
         reject(new Error(`worker ${w.process.pid} exited (${signal ?? code}) before it listened`));
@@ -227,11 +234,13 @@ async function primary(options: ClusterOptions): Promise<ClusterPrimary> {
     // Every listener closes before any worker hears "stop" and starts answering with Connection: close: a client
     // told so reconnects at once, and must find the port closed (refused), not a listener about to close (its
     // accept queue is reset). Round-robin: the primary's listener, and what it accepted is handed over first.
-    const listenerClosed = roundRobin !== null ? roundRobin.close() : Promise.all([...workers].map((w) => closeListenerOf(w))).then(() => undefined);
+    // A worker still starting (a replacement) is waited for: it would drop a message that came too early.
+    const whenStarted = (w: Worker): Promise<void> => startups.get(w) ?? Promise.resolve();
+    const listenerClosed = roundRobin !== null ? roundRobin.close() : Promise.all([...workers].map((w) => whenStarted(w).then(() => closeListenerOf(w)))).then(() => undefined);
     stopping = listenerClosed.then(() => Promise.all(
       [...workers].map(
         (w) =>
-          new Promise<void>((done) => {
+          whenStarted(w).then(() => new Promise<void>((done) => {
             if (w.isDead()) return done();
             const kill = setTimeout(() => w.process.kill('SIGKILL'), shutdownTimeout + EXIT_GRACE);
             // Its report is the last message on its channel: 'exit' can come before the channel is read to
@@ -241,7 +250,7 @@ async function primary(options: ClusterOptions): Promise<ClusterPrimary> {
               done();
             });
             w.send({ h1wire: 'stop' } satisfies Message);
-          }),
+          })),
       ),
     )).then(() => ({ workers: reports, listener: roundRobin === null ? null : { ...roundRobin.counts } }));
     return stopping;

@@ -8,7 +8,7 @@ import http from 'node:http';
 import { availableParallelism } from 'node:os';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { reusePortSupported } from '../../lib/cluster.js';
+import { RESTART_DELAY, reusePortSupported, SHUTDOWN_TIMEOUT } from '../../lib/cluster.js';
 import { spawnDemo, type Child } from '../helpers/child.js';
 import { drainLoad, type DrainTally } from '../helpers/drain-load.js';
 import { sleep, waitFor } from '../helpers/process.js';
@@ -141,6 +141,21 @@ for (const balance of BALANCES) {
     const after = await get(demo.port, '/').then(() => 'answered', (error: NodeJS.ErrnoException) => error.code);
     assert.is(after, 'ECONNREFUSED', 'nothing listens any more');
   });
+  test(`${balance}: SIGTERM while a replacement worker is starting: it is stopped too, the primary exits promptly`, async () => {
+    const demo = await spawn();
+    const [victim] = [...(await pidsAnswering(demo.port, 2))] as [number];
+    const exited = new Promise<number | null>((resolve) => demo.process.once('exit', (code) => resolve(code)));
+    process.kill(victim, 'SIGKILL');
+    // The replacement is forked after RESTART_DELAY (100 ms) and takes longer than that to start.
+    await sleep(RESTART_DELAY + 50);
+    const signalledAt = performance.now();
+    demo.process.kill('SIGTERM');
+    assert.is(await exited, 0);
+    const took = performance.now() - signalledAt;
+    // A "stop" sent before the worker listened for it was lost: the primary waited for the kill at 12 s.
+    assert.ok(took < SHUTDOWN_TIMEOUT / 2, `the primary took ${took.toFixed(0)} ms to exit`);
+  });
+
   /** SIGTERM to the primary `settle` ms into a load, then the load until the primary has exited; the client's
    * tally and the shutdown report the demo logged. */
   const sigtermUnderLoad = async (keepAlive: boolean): Promise<{ code: number | null; tally: DrainTally; report: Report }> => {
