@@ -188,7 +188,7 @@ async function primary(options: ClusterOptions): Promise<ClusterPrimary> {
           resolve(message.port ?? port);
         } else if (message?.h1wire === 'leaving') {
           roundRobin?.retire(w);
-          w.send({ h1wire: 'stop' } satisfies Message);
+          send(w, { h1wire: 'stop' });
         } else if (message?.h1wire === 'unlistened') {
           unlistened.get(w)?.();
         } else if (message?.h1wire === 'stopped' && message.report !== undefined) {
@@ -231,29 +231,36 @@ async function primary(options: ClusterOptions): Promise<ClusterPrimary> {
     if (stopping !== null) return stopping;
     for (const timer of timers) clearTimeout(timer);
     timers.clear();
+    // Every worker is killed if it has not exited by the end of the shutdown timeout (from now: a worker stuck
+    // starting holds up nothing longer than that).
+    const exits = [...workers].map(
+      (w) =>
+        new Promise<void>((done) => {
+          if (w.isDead()) return done();
+          const kill = setTimeout(() => w.process.kill('SIGKILL'), shutdownTimeout + EXIT_GRACE);
+          // Its report is the last message on its channel: 'exit' can come before the channel is read to its
+          // end, 'close' comes after both.
+          w.process.once('close', () => {
+            clearTimeout(kill);
+            done();
+          });
+        }),
+    );
     // Every listener closes before any worker hears "stop" and starts answering with Connection: close: a client
     // told so reconnects at once, and must find the port closed (refused), not a listener about to close (its
     // accept queue is reset). Round-robin: the primary's listener, and what it accepted is handed over first.
     // A worker still starting (a replacement) is waited for: it would drop a message that came too early.
     const whenStarted = (w: Worker): Promise<void> => startups.get(w) ?? Promise.resolve();
-    const listenerClosed = roundRobin !== null ? roundRobin.close() : Promise.all([...workers].map((w) => whenStarted(w).then(() => closeListenerOf(w)))).then(() => undefined);
-    stopping = listenerClosed.then(() => Promise.all(
-      [...workers].map(
-        (w) =>
-          whenStarted(w).then(() => new Promise<void>((done) => {
-            if (w.isDead()) return done();
-            const kill = setTimeout(() => w.process.kill('SIGKILL'), shutdownTimeout + EXIT_GRACE);
-            // Its report is the last message on its channel: 'exit' can come before the channel is read to
-            // its end, 'close' comes after both.
-            w.process.once('close', () => {
-              clearTimeout(kill);
-              done();
-            });
-            w.send({ h1wire: 'stop' } satisfies Message);
-          })),
-      ),
-    )).then(() => ({ workers: reports, listener: roundRobin === null ? null : { ...roundRobin.counts } }));
+    const listenerClosed = roundRobin !== null ? roundRobin.close() : Promise.all([...workers].map((w) => whenStarted(w).then(() => closeListenerOf(w))));
+    void listenerClosed.then(() => {
+      for (const w of workers) void whenStarted(w).then(() => send(w, { h1wire: 'stop' }));
+    });
+    stopping = Promise.all(exits).then(() => ({ workers: reports, listener: roundRobin === null ? null : { ...roundRobin.counts } }));
     return stopping;
+  };
+  /** A message to a worker whose channel may have closed since (it died): then there is no one to tell. */
+  const send = (w: Worker, message: Message): void => {
+    if (w.isConnected()) w.send(message);
   };
   /** Asks a worker to close its listener; resolves on its answer, or when it dies (then nothing listens there). */
   const closeListenerOf = (w: Worker): Promise<void> =>
@@ -266,7 +273,7 @@ async function primary(options: ClusterOptions): Promise<ClusterPrimary> {
       };
       unlistened.set(w, done);
       w.once('exit', done);
-      w.send({ h1wire: 'unlisten' } satisfies Message);
+      send(w, { h1wire: 'unlisten' });
     });
   const onSignal = (): void => {
     if (stopping !== null) process.exit(1); // a second signal: stop now

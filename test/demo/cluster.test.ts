@@ -16,8 +16,10 @@ import { sleep, waitFor } from '../helpers/process.js';
 const REQUEST_TIMEOUT = 3000;
 /** Concurrent clients in the load tests. */
 const LOOPS = 8;
-/** How long the load runs before SIGTERM, ms. */
-const SETTLE = 300;
+/** Responses before SIGTERM in the load tests, and the longest wait for them, ms (a busy machine is slow, not
+ * wrong). */
+const BEFORE = 50;
+const LOAD_WAIT = 5000;
 
 interface Answer {
   status: number;
@@ -156,7 +158,7 @@ for (const balance of BALANCES) {
     assert.ok(took < SHUTDOWN_TIMEOUT / 2, `the primary took ${took.toFixed(0)} ms to exit`);
   });
 
-  /** SIGTERM to the primary `settle` ms into a load, then the load until the primary has exited; the client's
+  /** SIGTERM to the primary once a load has had BEFORE answers, then the load until the primary has exited; the client's
    * tally and the shutdown report the demo logged. */
   const sigtermUnderLoad = async (keepAlive: boolean): Promise<{ code: number | null; tally: DrainTally; report: Report }> => {
     const demo = await spawn();
@@ -165,7 +167,7 @@ for (const balance of BALANCES) {
     const exited = new Promise<number | null>((resolve) => demo.process.once('exit', (code) => resolve(code)));
     let terminated = false;
     const load = drainLoad(demo.port, LOOPS, keepAlive, () => (terminated ? 'after SIGTERM: ' : 'before SIGTERM: '));
-    await sleep(SETTLE);
+    assert.ok(await waitFor(() => load.tally.answered >= BEFORE, LOAD_WAIT), `${load.tally.answered} answered before SIGTERM`);
     demo.process.kill('SIGTERM');
     terminated = true;
     const code = await exited;
@@ -178,7 +180,6 @@ for (const balance of BALANCES) {
     const { code, tally, report } = await sigtermUnderLoad(true);
     assert.is(code, 0);
     assert.is(tally.bad, 0);
-    assert.ok(tally.answered > 50, `${tally.answered} answered`);
     // Zero: the listeners close before any worker answers with Connection: close, so a client told to close
     // reconnects to a closed port (refused: nothing was sent, it retries elsewhere).
     assert.equal([...tally.lostOnAnswered, ...tally.lostFresh], [], 'failed requests');
