@@ -9,6 +9,10 @@ import type { Worker } from 'node:cluster';
 import net from 'node:net';
 import { closeListenerAfterAccepts } from './accept.js';
 
+/** Sockets held while no worker is ready (every one died and is being replaced), at most: what the kernel's
+ * default listen backlog (511) would have queued; past it a connection is closed at once. */
+export const MAX_HELD = 511;
+
 /** The message a worker receives with each socket. */
 export const HANDOVER = 'h1wire:connection';
 
@@ -80,8 +84,9 @@ export class RoundRobin {
     this.counts.accepted++;
     // A client that resets before its turn: nothing to hand over, nothing to crash on.
     socket.on('error', () => {});
-    if (this.ready.length === 0) this.held.push(socket);
-    else this.handOver(socket);
+    if (this.ready.length > 0) this.handOver(socket);
+    else if (this.held.length < MAX_HELD) this.held.push(socket);
+    else this.drop(socket);
   }
 
   private handOver(socket: net.Socket): void {
