@@ -3,8 +3,8 @@
 // clients: no truncated or malformed response), responses in flight say `Connection: close`, idle
 // connections get a FIN (never a reset), close() resolves well before its timeout, new connections are
 // refused. With work that never finishes, close() destroys what is left at the timeout and not before
-// (signals fire, streams are cancelled). server.closeIdleConnections() closes only the idle ones; server.closeListener() only the listener (keep-alive
-// goes on until close()).
+// (signals fire, streams are cancelled). server.closeIdleConnections() closes only the idle ones;
+// server.closeListener() only the listener (keep-alive goes on until close()).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { router } from '../../lib/router.js';
