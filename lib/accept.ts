@@ -35,11 +35,22 @@ export class Acceptor {
   /** What the pre-protocol step learnt about a raw socket, for its TLS socket once the handshake is done. */
   private readonly peers = new WeakMap<net.Socket, ProxyAddress>();
   private readonly target: AcceptTarget;
+  private readonly socketOptions: net.ServerOpts;
 
   constructor(target: AcceptTarget, options: AcceptOptions) {
     this.target = target;
+    this.socketOptions = options.net;
     this.net = net.createServer(options.net, (socket) => this.preProtocol(socket, this.proceed));
     this.tls = options.tls === undefined ? null : this.tlsServer(options.tls, options.tlsHandshakeTimeout);
+  }
+
+  /** A TCP socket accepted elsewhere (the round-robin primary of cluster.ts handed it over) takes the accept
+   * path as if this server's listener had accepted it. The options net.Server applies at accept are applied here;
+   * the stream highWaterMark cannot be changed after the socket was made (Node.js's default stays). */
+  adopt(socket: net.Socket): void {
+    socket.allowHalfOpen = this.socketOptions.allowHalfOpen === true;
+    if (this.socketOptions.noDelay === true) socket.setNoDelay(true);
+    this.net.emit('connection', socket);
   }
 
   /** After the pre-protocol step: TLS (if configured), then the pool. */
@@ -76,4 +87,24 @@ export class Acceptor {
     for (const socket of this.handshaking) socket.destroy();
     this.handshaking.clear();
   }
+}
+
+/**
+ * Closes a listening net.Server right after the event loop's poll phase has accepted what the kernel had queued,
+ * and resolves once it is closed. Closing a listening socket resets every connection still in its accept queue
+ * (handshake done, request maybe sent, never accepted); queued connections are accepted in the poll phase, so
+ * the check phase after it is the moment the queue is emptiest. One setImmediate could run in the check phase
+ * of a poll phase that did not look at the listener; the second runs after one that did (an immediate pending
+ * makes that poll phase non-blocking, so it costs no wait).
+ */
+export function closeListenerAfterAccepts(server: net.Server): Promise<void> {
+  return new Promise((resolve) => {
+    setImmediate(() =>
+      setImmediate(() => {
+        // Not the close callback: net.Server waits there for every socket it accepted, upgraded ones included.
+        if (server.listening) server.close();
+        resolve();
+      }),
+    );
+  });
 }

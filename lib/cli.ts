@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { isIPv6 } from 'node:net';
 import { parseArgs } from 'node:util';
 import { llhttpBuild } from '../native-free/llhttp.js';
-import { ACCEPT_GRACE, cluster } from './cluster.js';
+import { ACCEPT_GRACE, cluster, describeStop } from './cluster.js';
 import type { ServerOptions } from './config.js';
 import { createDemoServer } from './demo.js';
 
@@ -116,7 +116,7 @@ async function demo(argv: string[]): Promise<void> {
     // Workers run this same command: cluster() makes each one's server; only the primary speaks.
     const balance = values.balance ?? 'auto';
     if (balance !== 'auto' && balance !== 'reuse-port' && balance !== 'round-robin') fail(`--balance takes reuse-port or round-robin, got "${String(balance)}"`);
-    const running = await cluster(() => createDemoServer(serverOptions), { workers, port, host, balance });
+    const running = await cluster(() => createDemoServer(serverOptions), { workers, port, host, balance, onStopped: (report) => process.stderr.write(describeStop(report)) });
     if (running.role === 'primary') {
       announce(running.host, running.port, serverOptions.tls !== undefined);
       process.stderr.write(`h1wire demo: ${running.pids().length} workers (${running.balance}), Node ${process.version}; Ctrl-C stops\n`);

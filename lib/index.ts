@@ -19,4 +19,4 @@ export { fetchHandler, type FetchApp, type FetchHandlerOptions } from './fetch-h
 export { inject, InjectError, type InjectInput, type InjectOptions, type InjectRequest, type InjectResponse, type InjectResult } from './inject.js';
 export { parseProxyHeader, ProxyProtocolError, type ProxyHeader, type ProxyAddress, type ProxyErrorCode } from './proxy-protocol.js';
 export type { TrustProxy, TrustFunction } from './forwarded.js';
-export { cluster, reusePortSupported, type ClusterOptions, type ClusterPrimary, type ClusterWorker, type Balance } from './cluster.js';
+export { cluster, reusePortSupported, type ClusterOptions, type ClusterPrimary, type ClusterWorker, type Balance, type ShutdownReport, type WorkerReport } from './cluster.js';

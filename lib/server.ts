@@ -1,7 +1,7 @@
 // createServer(): a net.Server whose sockets go to the connection pool, plus listen, close and stats.
 import type { AddressInfo, Socket } from 'node:net';
 import type net from 'node:net';
-import { Acceptor } from './accept.js';
+import { Acceptor, closeListenerAfterAccepts } from './accept.js';
 import { MAX_TIMER_DELAY } from './clock.js';
 import { resolveConfig, type ServerConfig, type ServerOptions } from './config.js';
 import type { Handler } from './handle.js';
@@ -37,6 +37,7 @@ export class Server {
   readonly accept: Acceptor;
   private readonly pool: ConnectionPool;
   private closing: Promise<void> | null = null;
+  private unlistening: Promise<void> | null = null;
   /** proxyProtocol: the step that reads each socket's PROXY header before it becomes a connection. */
   private readonly proxyGate: ProxyHeaderGate | null;
 
@@ -101,6 +102,21 @@ export class Server {
     return this.pool.accept(socket);
   }
 
+  /** Stops accepting, right after an accept batch (the kernel's accept queue is then emptiest: closing a
+   * listener resets what waits in it), a loop iteration or two from now; resolves once the listener is closed.
+   * Connections stay as they are (keep-alive goes on): close() does the rest, and waits for this. A cluster
+   * closes every worker's listener this way before any worker starts answering with Connection: close. */
+  closeListener(): Promise<void> {
+    this.unlistening ??= this.net.listening ? closeListenerAfterAccepts(this.net) : Promise.resolve();
+    return this.unlistening;
+  }
+
+  /** Serves a TCP socket that another process accepted and handed over (cluster.ts's round-robin), as if this
+   * server's listener had accepted it. */
+  adopt(socket: Socket): void {
+    this.accept.adopt(socket);
+  }
+
   /** Counters and the connections open by state. */
   stats(): ServerStats {
     return this.pool.stats();
@@ -124,28 +140,40 @@ export class Server {
     if (this.closing !== null) return this.closing;
     const timeout = options.timeout ?? limits.CLOSE_TIMEOUT;
     const grace = Math.min(Math.max(0, options.acceptGrace ?? 0), timeout);
-    // Not the close callback: net.Server waits there for every socket it accepted, upgraded ones included.
-    if (this.net.listening) this.net.close();
-    // From now on every response says Connection: close (the reader and responder read this flag).
-    this.pool.draining = true;
+    // From now on every response says Connection: close (the reader and responder read this flag). Not before
+    // the listener is closed: a client told to close reconnects at once, and its new connection would wait in
+    // the accept queue that the listener's close resets. Without a closeListener() first, the listener closes
+    // now (new connections are refused from here on).
+    let unlistened: Promise<void>;
+    if (this.unlistening === null) {
+      // Not the close callback: net.Server waits there for every socket it accepted, upgraded ones included.
+      if (this.net.listening) this.net.close();
+      this.unlistening = unlistened = Promise.resolve();
+      this.pool.draining = true;
+    } else {
+      unlistened = this.unlistening.then(() => {
+        this.pool.draining = true;
+      });
+    }
     const shut = (): void => {
       this.accept.dropHandshaking();
       if (options.upgraded === 'destroy') for (const socket of this.pool.upgradedSockets) socket.destroy();
       this.proxyGate?.closeAll();
       this.pool.shutdownAll();
     };
-    // The grace ends early once no connection is left to send anything.
-    const stopped =
+    // Connections are shut once the listener is closed (none arrives after) and the grace has passed; the grace
+    // ends early once no connection is left to send anything.
+    const graceOver =
       grace === 0
-        ? Promise.resolve(shut())
+        ? Promise.resolve()
         : new Promise<void>((resolve) => {
-            const end = (): void => {
+            const t = setTimeout(resolve, grace);
+            void unlistened.then(() => this.pool.whenEmpty()).then(() => {
               clearTimeout(t);
-              resolve(shut());
-            };
-            const t = setTimeout(end, grace);
-            void this.pool.whenEmpty().then(end);
+              resolve();
+            });
           });
+    const stopped = Promise.all([unlistened, graceOver]).then(shut);
     // A longer delay would overflow the timer and fire at once; 24.8 days is "never" for a shutdown.
     const timer = setTimeout(() => this.pool.destroyAll('server-closing'), Math.min(timeout, MAX_TIMER_DELAY));
     timer.unref();

@@ -3,7 +3,8 @@
 // clients: no truncated or malformed response), responses in flight say `Connection: close`, idle
 // connections get a FIN (never a reset), close() resolves well before its timeout, new connections are
 // refused. With work that never finishes, close() destroys what is left at the timeout and not before
-// (signals fire, streams are cancelled). server.closeIdleConnections() closes only the idle ones.
+// (signals fire, streams are cancelled). server.closeIdleConnections() closes only the idle ones;
+// server.closeListener() only the listener (keep-alive goes on until close()).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { router } from '../../lib/router.js';
@@ -292,6 +293,35 @@ test('close({ acceptGrace }): a request arriving during the grace is answered wi
   };
   assert.equal(await outcome(300), ['200 close', '200 close']);
   assert.equal(await outcome(0), ['closed', 'closed'], 'without the grace both connections are closed unanswered (FIN)');
+});
+
+test('closeListener(): new connections are refused, open ones keep alive; close() after it tells them to close', async () => {
+  const { running } = await serve();
+  const server = running.server;
+  const conn = await idleConnection(running.port);
+  const unlistening = server.closeListener();
+  assert.is(server.closeListener(), unlistening, 'a second call returns the same promise');
+  await within(unlistening, 1000);
+  assert.not.ok(server.net.listening);
+  const refused = await HttpConn.open(running.port).then(
+    (c) => (c.destroy(), 'connected'),
+    (error: HttpConnError) => error.message,
+  );
+  assert.match(refused, /ECONNREFUSED/);
+  const ask = async (): Promise<string> => {
+    const res = conn.expect({ timeoutMs: 2000 });
+    await conn.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    const r = await res;
+    return `${r.status}${r.closes ? ' close' : ''}`;
+  };
+  // Until close(), nothing tells a client to reconnect (it would find the port closed).
+  assert.is(await ask(), '200', 'keep-alive goes on');
+  const closed = server.close({ timeout: 2000, acceptGrace: 300 });
+  assert.is(await ask(), '200 close', 'within the grace: answered with Connection: close');
+  assert.ok(await conn.waitClose(1000));
+  assert.not.ok(conn.reset);
+  await within(closed, 1500);
+  assert.is(server.stats().open, 0);
 });
 
 test.run();
