@@ -5,6 +5,8 @@
 // `instanceof Response` holds both ways, as it must once this class stands in for the global one.
 
 const GlobalResponse = globalThis.Response;
+/** The global Response as it was before any override (undici's), for code that must build the real one. */
+export const UndiciResponse: typeof Response = GlobalResponse;
 const STATE = Symbol('h1wire.lightResponse');
 const TEXT_TYPE = 'text/plain;charset=UTF-8'; // what undici gives a string body
 
@@ -16,6 +18,9 @@ interface LightState {
   statusText: string;
   /** The init's headers as given, or a live Headers once asked for. */
   headers: HeadersLike | Headers | undefined;
+  /** For a null body copied from another Response (the HEAD idiom, `new Response(null, getResponse)`, as Hono
+   * answers HEAD): that one's body length in bytes when it was in memory, else -1. A HEAD answer states it. */
+  lengthHint: number;
   real: Response | undefined;
 }
 
@@ -27,7 +32,7 @@ interface ResponseInitLike {
 
 /** What fetch-response.ts needs of a light response that was never made real, or null. */
 export function lightParts(value: unknown): LightState | null {
-  const state = (value as { [STATE]?: LightState })[STATE];
+  const state = (value as { [STATE]?: LightState } | null)?.[STATE];
   return state === undefined || state.real !== undefined ? null : state;
 }
 
@@ -46,6 +51,46 @@ function isPlainInit(init: unknown): init is ResponseInitLike | undefined {
   return init === undefined || (typeof init === 'object' && init !== null && !(init instanceof GlobalResponse));
 }
 
+/** Statuses whose response has no content (Fetch's "null body status"): undici refuses a body with them. */
+function isNullBodyStatus(status: number): boolean {
+  return status === 101 || status === 103 || status === 204 || status === 205 || status === 304;
+}
+
+function byteLengthOf(body: string | Uint8Array): number {
+  return typeof body === 'string' ? Buffer.byteLength(body, 'utf8') : body.byteLength;
+}
+
+/** The light state for (body, init), or null when only the real Response will do: another body kind, or
+ * anything invalid (the real constructor then throws as it should). */
+function lightState(body: unknown, init: unknown): LightState | null {
+  if (!(body === undefined || body === null || typeof body === 'string' || body instanceof Uint8Array)) return null;
+  const content = (body ?? null) as string | Uint8Array | null;
+  let status: unknown;
+  let statusText: unknown;
+  let headers: HeadersLike | Headers | undefined;
+  let lengthHint = -1;
+  if (isPlainInit(init)) {
+    status = init?.status ?? 200;
+    statusText = init?.statusText ?? '';
+    headers = init?.headers;
+  } else {
+    // Another Response as the init: its status, statusText and a copy of its headers (default type included).
+    const from = init as Response;
+    status = from.status;
+    statusText = from.statusText;
+    headers = new Headers(from.headers);
+    const source = lightParts(from);
+    if (content === null && source !== null && source.body !== null) lengthHint = byteLengthOf(source.body);
+  }
+  if (typeof status !== 'number' || !Number.isInteger(status) || status < 200 || status > 599) return null;
+  if (content !== null && isNullBodyStatus(status)) return null;
+  if (typeof statusText !== 'string' || !REASON.test(statusText)) return null;
+  return { body: content, status, statusText, headers, lengthHint, real: undefined };
+}
+
+// Fetch's reason-phrase: no CR, LF or other control; undici throws for anything else.
+const REASON = /^[\t\x20-\x7e\x80-\xff]*$/;
+
 export class LightResponse {
   readonly [STATE]: LightState;
 
@@ -54,22 +99,35 @@ export class LightResponse {
     return Function.prototype[Symbol.hasInstance].call(this, value);
   }
 
+  /** Response.json() as undici's, but light: a JSON string body, `application/json` unless the init says. */
+  static json(data: unknown, init?: ResponseInitLike): Response {
+    const text = JSON.stringify(data);
+    if (text === undefined) throw new TypeError('Response.json: the data is not JSON serializable');
+    let headers: HeadersLike | Headers = { 'content-type': 'application/json' };
+    if (init?.headers !== undefined) {
+      headers = new Headers(init.headers);
+      if (!headers.has('content-type')) headers.set('content-type', 'application/json');
+    }
+    return new LightResponse(text, { status: init?.status, statusText: init?.statusText, headers }) as unknown as Response;
+  }
+
+  /** Response.redirect() as undici's, but light: no body, a Location of the parsed absolute URL. */
+  static redirect(url: string | URL, status = 302): Response {
+    const location = new URL(url).href; // throws a TypeError for a relative or invalid URL, as undici does
+    if (status !== 301 && status !== 302 && status !== 303 && status !== 307 && status !== 308) {
+      throw new RangeError(`Response.redirect: invalid status ${status}`);
+    }
+    return new LightResponse(null, { status, headers: { location } }) as unknown as Response;
+  }
+
   constructor(body?: unknown, init?: unknown) {
-    const status = isPlainInit(init) ? (init?.status ?? 200) : 0;
-    const light =
-      (body === undefined || body === null || typeof body === 'string' || body instanceof Uint8Array) &&
-      isPlainInit(init) &&
-      Number.isInteger(status) &&
-      status >= 200 &&
-      status <= 599;
-    this[STATE] = {
-      body: light ? ((body ?? null) as string | Uint8Array | null) : null,
-      status,
-      statusText: isPlainInit(init) ? (init?.statusText ?? '') : '',
-      headers: isPlainInit(init) ? init?.headers : undefined,
+    const state = lightState(body, init);
+    if (state !== null) this[STATE] = state;
+    else {
       // Anything else (and anything invalid: the real constructor throws as it should) is real at once.
-      real: light ? undefined : new GlobalResponse(body as BodyInit, init as ResponseInit),
-    };
+      const response = new GlobalResponse(body as BodyInit, init as ResponseInit);
+      this[STATE] = { body: null, status: 0, statusText: '', headers: undefined, lengthHint: -1, real: response };
+    }
   }
 
   get status(): number {
