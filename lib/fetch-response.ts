@@ -115,12 +115,16 @@ function onlyContentType(init: unknown, type: string | null): string | null {
   if (typeof init !== 'object' || Object.getPrototypeOf(init) !== Object.prototype) return null;
   let only: string | null = null;
   for (const name in init) {
-    if (only !== null || name.length !== 12 || name.toLowerCase() !== 'content-type') return null;
+    if (only !== null || !isContentType(name)) return null;
     const value = (init as Record<string, unknown>)[name];
-    if (typeof value !== 'string' || !PLAIN_TYPE.test(value)) return null;
+    if (typeof value !== 'string' || (!typed.has(value) && !PLAIN_TYPE.test(value))) return null;
     only = value;
   }
   return only ?? type;
+}
+
+function isContentType(name: string): boolean {
+  return name === 'Content-Type' || name === 'content-type' || (name.length === 12 && name.toLowerCase() === 'content-type');
 }
 
 /** Whether a Content-Type given as a serializer's reaches the wire: not on 1xx, 204, 304 (no body, so the frame
