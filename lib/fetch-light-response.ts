@@ -16,7 +16,8 @@ interface LightState {
   body: string | Uint8Array | null;
   status: number;
   statusText: string;
-  /** The init's headers as given, or a live Headers once asked for. */
+  /** The response's own copy of the init's headers (a record, pairs or a Headers), or a live Headers once
+   * asked for. */
   headers: HeadersLike | Headers | undefined;
   /** For a null body copied from another Response (the HEAD idiom, `new Response(null, getResponse)`, as Hono
    * answers HEAD): that one's body length in bytes when it was in memory, else -1. A HEAD answer states it. */
@@ -60,6 +61,46 @@ function byteLengthOf(body: string | Uint8Array): number {
   return typeof body === 'string' ? Buffer.byteLength(body, 'utf8') : body.byteLength;
 }
 
+// RFC 9110 field names; values as undici keeps them (no NUL, CR, LF, no leading or trailing space or tab, which
+// undici strips) and as h1wire sends them. Anything else goes to the real constructor, which throws or normalises.
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const KEPT_VALUE = /^(?:[\x21-\x7e\x80-\xff](?:[\t\x20-\x7e\x80-\xff]*[\x21-\x7e\x80-\xff])?)?$/;
+
+function keptField(name: unknown, value: unknown): value is string {
+  return typeof name === 'string' && TOKEN.test(name) && typeof value === 'string' && KEPT_VALUE.test(value);
+}
+
+/**
+ * The response's own copy of the init's headers, checked as undici checks them, or null when only the real
+ * constructor will do. A copy, as undici makes one: an app that changes its Headers or record afterwards does
+ * not change the response. A record stays a record and pairs stay pairs (cheap to copy and to send as given).
+ */
+function ownHeaders(given: unknown): HeadersLike | Headers | undefined | null {
+  if (given === undefined) return undefined;
+  if (given instanceof Headers) return new Headers(given);
+  if (Array.isArray(given)) {
+    const pairs: [string, string][] = [];
+    for (const pair of given as unknown[]) {
+      if (!Array.isArray(pair) || pair.length !== 2) return null;
+      const value = typeof pair[1] === 'string' ? pair[1] : String(pair[1]);
+      if (!keptField(pair[0], value)) return null;
+      pairs.push([pair[0] as string, value]);
+    }
+    return pairs;
+  }
+  if (typeof given !== 'object' || given === null) return null;
+  const proto = Object.getPrototypeOf(given);
+  if (proto !== Object.prototype && proto !== null) return null;
+  const record: Record<string, string> = {};
+  for (const name of Object.keys(given)) {
+    const raw = (given as Record<string, unknown>)[name];
+    const value = typeof raw === 'string' ? raw : String(raw);
+    if (!keptField(name, value)) return null;
+    record[name] = value;
+  }
+  return record;
+}
+
 /** The light state for (body, init), or null when only the real Response will do: another body kind, or
  * anything invalid (the real constructor then throws as it should). */
 function lightState(body: unknown, init: unknown): LightState | null {
@@ -67,12 +108,13 @@ function lightState(body: unknown, init: unknown): LightState | null {
   const content = (body ?? null) as string | Uint8Array | null;
   let status: unknown;
   let statusText: unknown;
-  let headers: HeadersLike | Headers | undefined;
+  let headers: HeadersLike | Headers | undefined | null;
   let lengthHint = -1;
   if (isPlainInit(init)) {
     status = init?.status ?? 200;
     statusText = init?.statusText ?? '';
-    headers = init?.headers;
+    headers = ownHeaders(init?.headers);
+    if (headers === null) return null;
   } else {
     // Another Response as the init: its status, statusText and a copy of its headers (default type included).
     const from = init as Response;
