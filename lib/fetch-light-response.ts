@@ -1,8 +1,14 @@
-// A lighter Response for fetchHandler's `overrideGlobalResponse` option. Building an undici Response costs about
-// 8 µs (its body becomes a ReadableStream at once), more than the rest of a small request. This one keeps a
-// string, bytes or null body and its init as they are, and fetch-response.ts reads them without any stream; any
-// other use (body, clone(), text(), a stream or Blob body, …) builds the real Response once and delegates to it.
+// The light Response, installed as the global one by fetchHandler unless `overrideGlobalResponse: false`.
+// Building an undici Response costs about 8-10 µs (its body becomes a ReadableStream at once), more than the rest
+// of a small request. This one keeps a string, bytes or null body and its init as they are (checked and copied
+// as undici does), and fetch-response.ts reads them without any stream; any other use (body, clone(), text(), a
+// stream or Blob body, …) builds the real Response once and delegates to it.
 // `instanceof Response` holds both ways, as it must once this class stands in for the global one.
+
+import * as nodeStream from 'node:stream';
+
+// In node:stream since Node 16.8 (web streams too), not in @types/node 20.
+const isDisturbed = (nodeStream as unknown as { isDisturbed(stream: ReadableStream): boolean }).isDisturbed;
 
 const GlobalResponse = globalThis.Response;
 /** The global Response as it was before any override (undici's), for code that must build the real one. */
@@ -22,6 +28,9 @@ interface LightState {
   /** For a null body copied from another Response (the HEAD idiom, `new Response(null, getResponse)`, as Hono
    * answers HEAD): that one's body length in bytes when it was in memory, else -1. A HEAD answer states it. */
   lengthHint: number;
+  /** The stream `body` came from when this response was made from another's (see handedOut), until this one's
+   * body is sent or read: both share it, as with undici, so whoever reads it first has it. */
+  source: ReadableStream | null;
   real: Response | undefined;
 }
 
@@ -31,10 +40,21 @@ interface ResponseInitLike {
   headers?: HeadersLike;
 }
 
-/** What fetch-response.ts needs of a light response that was never made real, or null. */
+/** What fetch-response.ts needs of a light response that was never made real (and whose shared stream, if it
+ * has one, is still whole), or null. */
 export function lightParts(value: unknown): LightState | null {
   const state = (value as { [STATE]?: LightState } | null)?.[STATE];
-  return state === undefined || state.real !== undefined ? null : state;
+  if (state === undefined || state.real !== undefined) return null;
+  return state.source === null || isWhole(state.source) ? state : null;
+}
+
+/** The light response's content, about to be sent or read: a shared stream is this response's now (locked, so
+ * that the response it came from cannot read it too). */
+export function claimBody(state: LightState): void {
+  if (state.source !== null) {
+    state.source.getReader();
+    state.source = null;
+  }
 }
 
 /** The default Content-Type undici would give the body, or null. */
@@ -44,7 +64,13 @@ export function defaultType(state: LightState): string | null {
 
 function real(self: LightResponse): Response {
   const state = self[STATE];
-  state.real ??= new GlobalResponse(state.body, { status: state.status, statusText: state.statusText, headers: state.headers as HeadersLike });
+  if (state.real === undefined) {
+    // A shared stream read by someone else first: undici's Response over it (which refuses a used stream).
+    const source = state.source;
+    const body = source === null || isWhole(source) ? state.body : source;
+    if (body !== source) claimBody(state);
+    state.real = new GlobalResponse(body, { status: state.status, statusText: state.statusText, headers: state.headers as HeadersLike });
+  }
   return state.real;
 }
 
@@ -104,8 +130,9 @@ function ownHeaders(given: unknown): HeadersLike | Headers | undefined | null {
 /** The light state for (body, init), or null when only the real Response will do: another body kind, or
  * anything invalid (the real constructor then throws as it should). */
 function lightState(body: unknown, init: unknown): LightState | null {
-  if (!(body === undefined || body === null || typeof body === 'string' || body instanceof Uint8Array)) return null;
-  const content = (body ?? null) as string | Uint8Array | null;
+  const stream = body instanceof ReadableStream ? body : null;
+  const content = stream !== null ? fromHandedOut(stream) : inMemory(body);
+  if (content === undefined) return null;
   let status: unknown;
   let statusText: unknown;
   let headers: HeadersLike | Headers | undefined | null;
@@ -127,7 +154,31 @@ function lightState(body: unknown, init: unknown): LightState | null {
   if (typeof status !== 'number' || !Number.isInteger(status) || status < 200 || status > 599) return null;
   if (content !== null && isNullBodyStatus(status)) return null;
   if (typeof statusText !== 'string' || !REASON.test(statusText)) return null;
-  return { body: content, status, statusText, headers, lengthHint, real: undefined };
+  return { body: content, status, statusText, headers, lengthHint, source: stream, real: undefined };
+}
+
+/** A string, bytes or no body, or undefined for any other kind. */
+function inMemory(body: unknown): string | Uint8Array | null | undefined {
+  if (body === undefined || body === null) return null;
+  return typeof body === 'string' || body instanceof Uint8Array ? body : undefined;
+}
+
+/**
+ * Streams that `body` handed out for a light response's content, with that content. Hono rebuilds a response as
+ * `new Response(res.body, res)` when a header is set after the route ran (c.header() in a middleware after
+ * next(), cors' Vary): made from such a stream, still whole (never read, not locked), the new response keeps
+ * the content and stays light, rather than becoming a second undici Response read back through its stream.
+ */
+const handedOut = new WeakMap<ReadableStream, string | Uint8Array>();
+
+function fromHandedOut(stream: ReadableStream): string | Uint8Array | undefined {
+  const content = handedOut.get(stream);
+  return content === undefined || !isWhole(stream) ? undefined : content;
+}
+
+/** Never read from, cancelled or locked. */
+function isWhole(stream: ReadableStream): boolean {
+  return !stream.locked && !isDisturbed(stream);
 }
 
 // Fetch's reason-phrase: no CR, LF or other control; undici throws for anything else.
@@ -168,7 +219,7 @@ export class LightResponse {
     else {
       // Anything else (and anything invalid: the real constructor throws as it should) is real at once.
       const response = new GlobalResponse(body as BodyInit, init as ResponseInit);
-      this[STATE] = { body: null, status: 0, statusText: '', headers: undefined, lengthHint: -1, real: response };
+      this[STATE] = { body: null, status: 0, statusText: '', headers: undefined, lengthHint: -1, source: null, real: response };
     }
   }
 
@@ -201,7 +252,22 @@ export class LightResponse {
 
 type BodyInit = ConstructorParameters<typeof GlobalResponse>[0];
 
-for (const key of ['body', 'bodyUsed', 'redirected', 'type', 'url']) {
+Object.defineProperty(LightResponse.prototype, 'body', {
+  get(this: LightResponse) {
+    const state = this[STATE];
+    const content = state.real === undefined ? state.body : null;
+    const body = real(this).body;
+    if (content !== null && body !== null) handedOut.set(body, content);
+    return body;
+  },
+});
+Object.defineProperty(LightResponse.prototype, 'bodyUsed', {
+  get(this: LightResponse) {
+    const state = this[STATE];
+    return state.real === undefined ? false : state.real.bodyUsed; // a light body is read only once made real
+  },
+});
+for (const key of ['redirected', 'type', 'url']) {
   Object.defineProperty(LightResponse.prototype, key, {
     get(this: LightResponse) {
       return (real(this) as unknown as Record<string, unknown>)[key];

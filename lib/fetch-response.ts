@@ -4,7 +4,7 @@
 // made) is streamed through the write queue, chunked, pulled only while the socket takes more.
 import type { ReadableStreamDefaultReader, ReadableStreamReadResult } from 'node:stream/web';
 import { InvalidResponseError } from './errors.js';
-import { defaultType, lightParts } from './fetch-light-response.js';
+import { claimBody, defaultType, lightParts } from './fetch-light-response.js';
 import type { Result } from './result.js';
 import type { Serializer } from './serializers/serializer.js';
 import { statusHasNoBody, statusText } from './status.js';
@@ -191,7 +191,10 @@ export function toResult(value: unknown, isHead: boolean): Result | Promise<Resu
     throw new InvalidResponseError(`a fetch handler returned ${value === null ? 'null' : typeof value}, not a Response`, 'H1W_NOT_A_RESPONSE');
   }
   const light = lightParts(value);
-  if (light !== null) return lightResult(light, isHead);
+  if (light !== null) {
+    claimBody(light);
+    return lightResult(light, isHead);
+  }
   const response = value;
   const result: Result = { status: response.status, headers: headersOf(response.headers) };
   const text = response.statusText;

@@ -26,8 +26,16 @@ const KEEP_ALIVE = 'Connection: keep-alive\r\nKeep-Alive: timeout=5\r\n';
 
 const UndiciResponse = globalThis.Response;
 
-function honoApp(): Hono {
+/** The benchmark's JSON route; `after`: behind a middleware that sets a header once the route ran (as cors'
+ * Vary or an X-Response-Time middleware do), which makes Hono rebuild the response from its body stream. */
+function honoApp(after = false): Hono {
   const app = new Hono();
+  if (after) {
+    app.use(async (c, next) => {
+      await next();
+      c.header('x-after', '1');
+    });
+  }
   app.get('/json', (c) => c.json({ hello: 'world' }));
   return app;
 }
@@ -61,11 +69,18 @@ interface Variant {
 }
 
 const app = honoApp();
+const withAfter = honoApp(true);
 const Light = LightResponse as unknown as typeof Response;
 const VARIANTS: Variant[] = [
   { name: 'native router (plain object)', run: throughStages(router({ 'GET /json': () => ({ hello: 'world' }) })), response: UndiciResponse },
   { name: 'fetchHandler + Hono (light Response)', run: throughStages(fetchHandler(app.fetch)), response: Light },
   { name: 'fetchHandler + Hono (undici Response)', run: throughStages(fetchHandler(app.fetch, { overrideGlobalResponse: false })), response: UndiciResponse },
+  { name: 'fetchHandler + Hono, header after (light)', run: throughStages(fetchHandler(withAfter.fetch)), response: Light },
+  {
+    name: 'fetchHandler + Hono, header after (undici)',
+    run: throughStages(fetchHandler(withAfter.fetch, { overrideGlobalResponse: false })),
+    response: UndiciResponse,
+  },
   { name: '  of which: toWebRequest + url', run: () => toWebRequest(req).url, response: Light },
   { name: '  of which: Hono app.fetch (light)', run: () => app.fetch(toWebRequest(req)), response: Light },
   { name: '  of which: new Response (light)', run: () => new Light('{"hello":"world"}', { headers: { 'Content-Type': 'application/json' } }), response: Light },

@@ -134,6 +134,77 @@ test('a null body made from another Response (the HEAD idiom) copies it and keep
   assert.is(await new Light('body', get).text(), 'body');
 });
 
+/** A call's outcome as an app sees it: its value, or the kind of error it throws or rejects with. */
+async function outcome(call: () => unknown): Promise<unknown> {
+  try {
+    return await call();
+  } catch (error) {
+    return error instanceof TypeError ? 'TypeError' : String(error);
+  }
+}
+
+test('a response rebuilt from a light one\'s body (Hono\'s c.header() after next) stays light, and shares it as undici does', async () => {
+  /** What an app sees when it rebuilds a response from another's body, then reads them in some order. */
+  async function rebuilt(R: typeof Response, body: string | Uint8Array, order: 'second first' | 'first first'): Promise<unknown[]> {
+    const first = new R(body, { status: 201, headers: { 'x-a': '1' } });
+    const used = first.bodyUsed;
+    const second = new R(first.body, first);
+    second.headers.set('vary', 'Origin');
+    const seen: unknown[] = [used, second.status, second.headers.get('x-a'), second.headers.get('vary')];
+    const read = async (r: Response): Promise<unknown> => outcome(async () => Buffer.from(await r.arrayBuffer()).toString('latin1'));
+    if (order === 'second first') seen.push(await read(second), await read(first));
+    else seen.push(await read(first), await read(second));
+    return seen;
+  }
+  for (const order of ['second first', 'first first'] as const) {
+    assert.equal(await rebuilt(Light, 'héllo', order), await rebuilt(UndiciResponse, 'héllo', order), order);
+    assert.equal(await rebuilt(Light, new Uint8Array([1, 2]), order), await rebuilt(UndiciResponse, new Uint8Array([1, 2]), order), order);
+  }
+  const first = new Light('whole', { headers: { 'content-type': 'text/x-w' } });
+  const second = new Light(first.body, first);
+  assert.ok(lightParts(second) !== null, 'light');
+  assert.is(lightParts(second)!.body, 'whole');
+  // A stream read from, or still locked, is not whole any more: refused at construction, as undici refuses it.
+  const read = new Light('abc');
+  const stream = read.body!;
+  const reader = stream.getReader();
+  await reader.read();
+  reader.releaseLock();
+  assert.throws(() => new UndiciResponse(stream), (e: unknown) => e instanceof TypeError);
+  assert.throws(() => new Light(stream, read), (e: unknown) => e instanceof TypeError);
+  const locked = new Light('abc');
+  locked.body!.getReader();
+  assert.throws(() => new Light(locked.body, locked), (e: unknown) => e instanceof TypeError);
+  const other = new ReadableStream({ start: (c) => c.close() });
+  assert.is(lightParts(new Light(other)), null, 'a stream of its own is undici\'s');
+});
+
+test('through fetchHandler: a header set after the route ran is sent, with the body, once', async () => {
+  const { Hono } = await import('hono');
+  const app = new Hono();
+  app.use(async (c, next) => {
+    await next();
+    c.header('x-after', 'set');
+  });
+  app.get('/', (c) => c.json({ ok: true }));
+  for (const options of [{}, { overrideGlobalResponse: false }]) {
+    globalThis.Response = UndiciResponse;
+    const res = await inject(fetchHandler(app.fetch, options), { url: '/' });
+    assert.is(res.headers['x-after'], 'set');
+    assert.is(res.headers['content-type'], 'application/json');
+    assert.is(res.headers['content-length'], '11');
+    assert.is(res.body.toString(), '{"ok":true}');
+  }
+  // The one the app rebuilt is sent; the one it came from can no longer be read (undici: disturbed).
+  let original: Response | undefined;
+  const handler = fetchHandler(() => {
+    original = new Response('only once');
+    return new Response(original.body, original);
+  });
+  assert.is((await inject(handler, { url: '/' })).body.toString(), 'only once');
+  assert.is(String(await outcome(() => original!.text())), 'TypeError');
+});
+
 /** One request through fetchHandler (light Response), as raw bytes on the wire. */
 async function wire(app: FetchApp, request: string): Promise<string> {
   const res = await inject(fetchHandler(app), request);
