@@ -5,6 +5,7 @@
 // run). For a JSON route and a route with a path param: req/s, server CPU per request, the load generator's CPU
 // share, and ratios (medians of per-round ratios). Writes bench/results/hono.md.
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { pickLoadGenerator } from '../load/loadgen.js';
@@ -44,6 +45,7 @@ const spec = (impl: Impl): ServerSpec<Impl> => ({
   argv: () => (impl === 'ceiling' ? [script('./ceiling.js'), '--port', '0'] : [script('./server.js'), '--impl', impl, '--port', '0']),
 });
 
+const loadBefore = loadavg()[0] as number;
 const loadgen = pickLoadGenerator(undefined);
 process.stdout.write(`Hono benchmark: ${rounds} rounds × ${seconds} s, ${connections} connections, ${loadgen.name} ${loadgen.version}\n`);
 const servers = {} as Record<Impl, RunningServer<Impl>>;
@@ -86,6 +88,7 @@ for (const route of ROUTES) {
   }
 }
 for (const impl of IMPLS) await servers[impl].stop();
+const loadAfter = loadavg()[0] as number;
 
 const lines = [
   '# Hono on h1wire vs node:http',
@@ -97,6 +100,8 @@ const lines = [
   "process's user + system CPU time over the requests it answered (kernel socket work included); \"× by CPU\" is",
   "node-server's CPU per request divided by this server's: the throughput ratio if each server had a core to itself.",
   'wrk runs on the same 2 cores: "wrk busy" is its CPU share of the one core it may use.',
+  `The machine's 1-minute load average was ${loadBefore.toFixed(1)} at the start and ${loadAfter.toFixed(1)} at the end (${host.cores} cores): above`,
+  'about 2, other processes share the cores and req/s swings from round to round; CPU per request moves far less.',
   '',
 ];
 const verdicts: string[] = [];
@@ -105,23 +110,25 @@ for (const route of ROUTES) {
   const rps = (impl: Impl): number[] => s[impl].map((x) => x.rps);
   const cpu = (impl: Impl): number => median(s[impl].map((x) => x.cpuUsPerRequest));
   const vsNode = (impl: Impl): number => median(pairRatios(rps(impl), rps('node-server')));
+  const cpus = (impl: Impl): number[] => s[impl].map((x) => x.cpuUsPerRequest);
+  const vsNodeByCpu = (impl: Impl): number => median(pairRatios(cpus('node-server'), cpus(impl)));
   lines.push(`## ${route.label}`, '', '| server | req/s | × node-server | CPU µs/req | × by CPU | wrk busy |', '|---|--:|--:|--:|--:|--:|');
   for (const impl of IMPLS) {
     lines.push(
-      `| ${LABELS[impl]} | ${num(median(rps(impl)))} | ${impl === 'node-server' ? '1.00×' : ratio(vsNode(impl))} | ${cpu(impl).toFixed(1)} | ${ratio(cpu('node-server') / cpu(impl))} | ${pct(median(s[impl].map((x) => x.clientBusy)))} |`,
+      `| ${LABELS[impl]} | ${num(median(rps(impl)))} | ${impl === 'node-server' ? '1.00×' : ratio(vsNode(impl))} | ${cpu(impl).toFixed(1)} | ${ratio(vsNodeByCpu(impl))} | ${pct(median(s[impl].map((x) => x.clientBusy)))} |`,
     );
   }
-  const overhead = cpu('fetch') - cpu('native');
+  const overhead = median(s.fetch.map((x, i) => x.cpuUsPerRequest - (s.native[i] as Sample).cpuUsPerRequest));
   lines.push(
     '',
-    `fetchHandler vs native: ${ratio(median(pairRatios(rps('fetch'), rps('native'))))} the req/s, +${overhead.toFixed(1)} µs CPU per request (Hono's own routing and Context included).`,
+    `fetchHandler vs native: ${ratio(median(pairRatios(rps('fetch'), rps('native'))))} the req/s, ${overhead >= 0 ? '+' : '−'}${Math.abs(overhead).toFixed(1)} µs CPU per request (median of per-round differences; Hono's own routing and Context included).`,
     '',
   );
   if (route.id === 'json') {
     const met = vsNode('fetch') >= GOAL;
     verdicts.push(
-      `Goal ≥ ${GOAL}× node-server on \`GET /json\`: ${met ? 'met' : 'not met'}: fetchHandler ${ratio(vsNode('fetch'))} by req/s, ${ratio(cpu('node-server') / cpu('fetch'))} by CPU per request; ` +
-        `the native handler ${ratio(vsNode('native'))} and the ceiling ${ratio(vsNode('ceiling'))} by req/s, ${ratio(cpu('node-server') / cpu('ceiling'))} by CPU.`,
+      `Goal ≥ ${GOAL}× node-server on \`GET /json\`: ${met ? 'met' : 'not met'}: fetchHandler ${ratio(vsNode('fetch'))} by req/s, ${ratio(vsNodeByCpu('fetch'))} by CPU per request; ` +
+        `the native handler ${ratio(vsNode('native'))} by req/s, ${ratio(vsNodeByCpu('native'))} by CPU; the ceiling ${ratio(vsNode('ceiling'))} by req/s, ${ratio(vsNodeByCpu('ceiling'))} by CPU.`,
     );
   }
 }
