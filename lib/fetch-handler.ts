@@ -1,7 +1,7 @@
 // fetchHandler(): a WHATWG fetch-style app, `(request: Request, env?) => Response | Promise<Response>` (Hono's
 // app.fetch, itty-router, …), as an h1wire handler. The web Request is made lazily over h1wire's request
 // (fetch-request.ts), the Response becomes a Result (fetch-response.ts); a throw or a rejection is a 500 as for
-// any handler.
+// any handler. By default the global Response is the light one (fetch-light-response.ts), as @hono/node-server does.
 import { toWebRequest } from './fetch-request.js';
 import { installLightResponse } from './fetch-light-response.js';
 import { toResult } from './fetch-response.js';
@@ -19,8 +19,9 @@ export interface FetchHandlerOptions<Env = unknown> {
   /** The host of the URL when an HTTP/1.0 request sends no Host (default "localhost"). */
   defaultHost?: string;
   /** Replace the global `Response` (for the whole process) with a lighter one that keeps string, bytes and
-   * null bodies as they are, as @hono/node-server does by default: about twice the throughput for small
-   * responses. Off by default: it changes a global. */
+   * null bodies as they are and becomes undici's own only when asked for more (fetch-light-response.ts).
+   * On by default, as @hono/node-server's `overrideGlobalObjects`: building undici's Response costs more than
+   * the rest of a small request. `false` leaves the global alone. */
   overrideGlobalResponse?: boolean;
 }
 
@@ -31,12 +32,20 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 export function fetchHandler<Env = { request: H1Request }>(app: FetchApp<Env>, options: FetchHandlerOptions<Env> = {}): Handler {
   if (typeof app !== 'function') throw new TypeError('fetchHandler needs a function (request) => Response');
   const defaultHost = options.defaultHost ?? 'localhost';
-  if (options.overrideGlobalResponse === true) installLightResponse();
+  // Installed on the first request, not here: making a handler (h1wire's own demo makes one when imported)
+  // must not change a global for a process that never serves through it.
+  let install = options.overrideGlobalResponse !== false;
   const env = options.env;
   const envOf: (req: H1Request) => Env =
     typeof env === 'function' ? (env as (req: H1Request) => Env) : env === undefined ? (req) => ({ request: req }) as Env : () => env;
-  return (req: H1Request): Promise<Result> => {
+  // A Response given at once (Hono's sync routes) becomes a Result at once: handle.ts then pays no promise.
+  return (req: H1Request): Result | Promise<Result> => {
+    if (install) {
+      installLightResponse();
+      install = false;
+    }
     const response = app(toWebRequest(req, defaultHost), envOf(req));
-    return isThenable(response) ? Promise.resolve(response).then(toResult) : toResult(response);
+    const isHead = req.method === 'HEAD';
+    return isThenable(response) ? Promise.resolve(response).then((value) => toResult(value, isHead)) : toResult(response, isHead);
   };
 }

@@ -1,12 +1,13 @@
 // One server for the Hono benchmark, in its own process: `--impl fetch` (the Hono app on h1wire through
-// fetchHandler; `fetch-light` with overrideGlobalResponse), `node-server` (the same app on node:http through @hono/node-server) or `native` (an h1wire
-// router returning the same bytes, to measure what fetchHandler costs). Prints `listening on http://…`.
+// fetchHandler, its defaults: the light Response), `fetch-undici` (the same with `overrideGlobalResponse: false`),
+// `node-server` (the same app on node:http through @hono/node-server, its defaults) or `native` (an h1wire router
+// returning the same bytes the idiomatic way, a plain object for the JSON serializer, to measure what
+// fetchHandler costs). Prints `listening on http://…`.
 import { createAdaptorServer } from '@hono/node-server';
 import { Hono } from 'hono';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import { fetchHandler } from '../../lib/fetch-handler.js';
-import { reply } from '../../lib/result.js';
 import { router } from '../../lib/router.js';
 import { createServer } from '../../lib/server.js';
 
@@ -20,20 +21,18 @@ function honoApp(): Hono {
   return app;
 }
 
-const JSON_TYPE = { 'content-type': 'application/json' };
-
 async function start(): Promise<number> {
   switch (values.impl) {
     case 'fetch':
-    case 'fetch-light': {
-      const server = createServer(fetchHandler(honoApp().fetch, { overrideGlobalResponse: values.impl === 'fetch-light' }));
+    case 'fetch-undici': {
+      const server = createServer(fetchHandler(honoApp().fetch, values.impl === 'fetch' ? {} : { overrideGlobalResponse: false }));
       return (await server.listen(port)).port;
     }
     case 'native': {
       const server = createServer(
         router({
-          'GET /json': () => reply(200, '{"hello":"world"}', JSON_TYPE),
-          'GET /users/:id': (req) => reply(200, JSON.stringify({ id: req.params.id }), JSON_TYPE),
+          'GET /json': () => ({ hello: 'world' }),
+          'GET /users/:id': (req) => ({ id: req.params.id }),
         }),
       );
       return (await server.listen(port)).port;
@@ -44,7 +43,7 @@ async function start(): Promise<number> {
       return (server.address() as AddressInfo).port;
     }
     default:
-      throw new Error('--impl fetch|fetch-light|node-server|native');
+      throw new Error('--impl fetch|fetch-undici|node-server|native');
   }
 }
 

@@ -2,6 +2,7 @@
 // each kind of Response, and failures, all through inject (the server's own stages, no socket).
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { UndiciResponse } from '../../lib/fetch-light-response.js';
 import { fetchHandler, type FetchApp } from '../../lib/fetch-handler.js';
 import { inject } from '../../lib/inject.js';
 import type { Request as H1Request } from '../../lib/request.js';
@@ -13,6 +14,11 @@ function through<Env>(app: FetchApp<Env>, input: Parameters<typeof inject>[1], e
 }
 
 const fetchSuite = suite('fetchHandler');
+
+// fetchHandler installs its light Response for the whole process: each test starts from undici's.
+fetchSuite.after.each(() => {
+  globalThis.Response = UndiciResponse;
+});
 
 fetchSuite('the Request: a real Request, url from Host and target, headers as sent, signal', async () => {
   let seen: Record<string, unknown> = {};

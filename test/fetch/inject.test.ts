@@ -3,6 +3,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createDemoServer } from '../../lib/demo.js';
+import { UndiciResponse } from '../../lib/fetch-light-response.js';
 import { fetchHandler } from '../../lib/fetch-handler.js';
 import { inject, InjectError } from '../../lib/inject.js';
 import { reply } from '../../lib/result.js';
@@ -41,6 +42,11 @@ async function rejects(run: () => Promise<unknown>, check: (error: unknown) => b
 }
 
 const injected = suite('inject');
+
+// fetchHandler installs its light Response for the whole process: each test starts from undici's.
+injected.after.each(() => {
+  globalThis.Response = UndiciResponse;
+});
 
 injected('an object request: status, headers, body and the exact bytes', async () => {
   const res = await inject(app, { method: 'POST', url: '/echo', headers: { 'content-type': 'text/x-a' }, body: 'abc' });
