@@ -24,9 +24,10 @@ import {
   type StateName,
   type WriteState,
 } from './connection-states.js';
-import { BadRequestError, RequestTimeoutError } from './errors.js';
+import { BadRequestError } from './errors.js';
 import { EX_SENDING, type Exchange } from './exchange.js';
 import { ConnectionDeadlines } from './connection-deadlines.js';
+import { listen, listenForDrain, unlisten } from './connection-events.js';
 import type { ConnectionHost } from './connection-host.js';
 import { Link, type LinkedList } from './links.js';
 import type { RequestParser } from './parser.js';
@@ -42,16 +43,17 @@ import { WriteQueue, type WriteSink } from './write-queue.js';
 export { ST_CLOSING, ST_IDLE, STATE_NAMES, type StateName };
 export { Counters, type ConnectionHost } from './connection-host.js';
 
-export class Connection implements WriteSink, RequestOrigin {
+/** What connState() reads, filled in place on each update (one for all connections: read at once, never kept). */
+const SIDES: SideFacts = { write: WRITE_READY, sending: false, inBody: false, inHead: true, inFlight: 0 };
+
+/** A connection is itself the link of its state list (the idle list is also the idle deadline list). */
+export class Connection extends Link<Connection> implements WriteSink, RequestOrigin {
   id = 0;
   /** The pool's view (derived from both sides; see connection-states.ts). */
   state: ConnState = ST_READING;
   /** The write side: ready, blocked, closing, closed (the read side's state is the reader's). */
   writeState: WriteState = WRITE_READY;
-  readonly stateLink = new Link<Connection>(this);
   readonly deadlines: ConnectionDeadlines;
-  /** What connState() reads, filled in place on each update. */
-  private readonly sides: SideFacts = { write: WRITE_READY, sending: false, inBody: false, inHead: true, inFlight: 0 };
 
   /** Requests started on this connection. */
   requests = 0;
@@ -68,6 +70,7 @@ export class Connection implements WriteSink, RequestOrigin {
   private portCache = 0;
 
   constructor(host: ConnectionHost) {
+    super();
     this.host = host;
     this.deadlines = new ConnectionDeadlines(this, host);
     this.reader = new RequestReader(this);
@@ -100,7 +103,7 @@ export class Connection implements WriteSink, RequestOrigin {
       this.portCache = peer.port;
     }
     socket.setNoDelay(true);
-    socket.on('drain', this.onDrain);
+    listenForDrain(socket);
     this.deadlines.firstHead();
     const obs = this.host.observer;
     if (obs.accept.on) obs.emit('accept', { connection: id, remoteAddress: this.remoteAddress(), remotePort: this.remotePort() });
@@ -126,10 +129,7 @@ export class Connection implements WriteSink, RequestOrigin {
     this.bytesOut = 0;
     this.reason = null;
     this.addressCache = null;
-    socket.on('data', this.onData);
-    socket.on('end', this.onEnd);
-    socket.on('error', this.onError);
-    socket.on('close', this.onClose);
+    listen(socket, this);
     this.state = -1 as ConnState; // so that setState files it
     this.setState(ST_READING);
   }
@@ -218,38 +218,12 @@ export class Connection implements WriteSink, RequestOrigin {
     this.updateStateOutsideParse();
   }
 
-  // ---- deadlines (armed by this.deadlines, fired by the pool's sweep) ----------------------------------
+  // ---- deadlines (armed by this.deadlines, fired by the pool's sweep: connection-deadlines.ts) ------------
 
   /** A request was read whole: its deadlines stop, and a response held back for it may go. */
   messageEnded(): void {
     this.deadlines.requestOff();
     this.queue.pump();
-  }
-
-  headersTimedOut(): void {
-    if (this.reader.inMessage) {
-      this.responder.protocolError(new RequestTimeoutError('the request head took too long', 'H1W_HEADERS_TIMEOUT'), 'headers-timeout');
-    } else {
-      this.closeGracefully('headers-timeout'); // never sent a byte of a request: nothing to answer
-    }
-  }
-
-  requestTimedOut(): void {
-    this.responder.protocolError(new RequestTimeoutError('the request took too long', 'H1W_REQUEST_TIMEOUT'), 'request-timeout');
-  }
-
-  idleTimedOut(): void {
-    this.closeGracefully('idle-timeout');
-  }
-
-  writeTimedOut(): void {
-    const socket = this.socket;
-    if (socket !== null && socket.writableLength < this.deadlines.stallMark) {
-      // Progress since the deadline was set: the reader is slow, not gone. Start over from here.
-      if (socket.writableLength > 0 || this.queue.blocked) this.deadlines.writeStall(socket.writableLength);
-      return;
-    }
-    this.destroy('write-stalled');
   }
 
   /** Idle for a while: the parser holds nothing between requests, so it goes back to the free list. */
@@ -258,10 +232,7 @@ export class Connection implements WriteSink, RequestOrigin {
     if (reader.parser === null || reader.inMessage || reader.unparsed !== null || this.state !== ST_IDLE) return;
     this.host.returnParser(reader.releaseParser() as RequestParser);
     this.queue.compact();
-  }
-
-  lingerTimedOut(): void {
-    this.destroy(this.reason ?? 'client-closed');
+    this.deadlines.drop();
   }
 
   writesBlocked(): void {
@@ -277,7 +248,8 @@ export class Connection implements WriteSink, RequestOrigin {
 
   // ---- socket events ------------------------------------------------------------------------------------
 
-  private readonly onData = (chunk: Buffer): void => {
+  /** Socket events (connection-events.ts routes them here). */
+  received(chunk: Buffer): void {
     this.bytesIn += chunk.length;
     this.host.counters.bytesIn += chunk.length;
     const wasIdle = this.state === ST_IDLE;
@@ -289,9 +261,9 @@ export class Connection implements WriteSink, RequestOrigin {
       this.setState(ST_READING); // a request came: leave idle (its deadline stops; re-armed when idle again)
     }
     this.updateState();
-  };
+  }
 
-  private readonly onEnd = (): void => {
+  ended(): void {
     // The client will send nothing more. Usually it is gone (node:http treats it so too); with
     // allowHalfOpen it may still be reading, and what it asked for is answered before we close.
     const inMessage = this.reader.inMessage;
@@ -307,27 +279,27 @@ export class Connection implements WriteSink, RequestOrigin {
       return;
     }
     if (this.queue.exchanges.length === 0) this.closeGracefully('client-closed');
-  };
+  }
 
-  private readonly onError = (error: NodeJS.ErrnoException): void => {
+  failed(error: NodeJS.ErrnoException): void {
     const code = error.code;
     this.reason ??= code === 'ECONNRESET' || code === 'EPIPE' ? 'client-closed' : 'error';
     if (this.reason === 'error') this.responder.report(null, error);
-  };
+  }
 
-  private readonly onDrain = (): void => {
+  drained(): void {
     this.queue.onDrain();
     this.updateState();
-  };
+  }
 
-  private readonly onClose = (): void => {
+  closed(): void {
     if (this.gone) return;
     this.writeState = WRITE_CLOSED;
     const reason = this.reason ?? 'client-closed';
     this.reason = reason;
     this.responder.abandon(new Error(`connection closed (${reason})`));
     this.deadlines.allOff();
-    this.stateLink.unlink();
+    this.unlink();
     if (this.socket !== null) this.detach(this.socket);
     this.reader.close();
     this.reader.reading = null;
@@ -336,7 +308,7 @@ export class Connection implements WriteSink, RequestOrigin {
       obs.emit('close', { connection: this.id, reason, requests: this.requests, bytesIn: this.bytesIn, bytesOut: this.bytesOut });
     }
     this.host.released(this, reason);
-  };
+  }
 
   /** An accepted upgrade's turn came (every response before it is in the socket): the socket goes, once this
    * parse has ended and every byte past the head is held (upgrade.ts). */
@@ -346,11 +318,7 @@ export class Connection implements WriteSink, RequestOrigin {
 
   /** Forgets the socket, and takes every listener of ours off it. */
   detach(socket: Socket): void {
-    socket.off('data', this.onData);
-    socket.off('end', this.onEnd);
-    socket.off('error', this.onError);
-    socket.off('close', this.onClose);
-    socket.off('drain', this.onDrain);
+    unlisten(socket);
     this.socket = null;
   }
 
@@ -419,7 +387,7 @@ export class Connection implements WriteSink, RequestOrigin {
   updateState(): void {
     if (this.closing) return;
     const exchanges = this.queue.exchanges;
-    const f = this.sides;
+    const f = SIDES;
     f.write = this.writeState;
     f.sending = exchanges.length > 0 && (exchanges[0] as Exchange).state === EX_SENDING;
     f.inBody = this.reader.inBody;
@@ -433,13 +401,14 @@ export class Connection implements WriteSink, RequestOrigin {
     const previous = this.state;
     this.state = state;
     const host = this.host;
-    (host.states[state] as LinkedList<Connection>).append(this.stateLink);
     if (state === ST_IDLE) {
+      host.idleDeadlines.enter(this, this.now()); // the idle state list: entering it arms the idle deadline
       this.deadlines.idle(this.reader.parser !== null);
       const obs = host.observer;
       if (obs.idle.on) obs.emit('idle', { connection: this.id, requests: this.requests });
-    } else if (previous === ST_IDLE) {
-      this.deadlines.idleOff();
+    } else {
+      (host.states[state] as LinkedList<Connection>).append(this);
+      if (previous === ST_IDLE) this.deadlines.idleOff();
     }
   }
 }
