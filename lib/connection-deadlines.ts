@@ -1,9 +1,11 @@
 // A connection's deadlines: armed and disarmed here in O(1), fired by the pool's sweep (the functions at the
 // end say what each one does to the connection). The idle deadline is the connection's place in the idle
 // state list itself (links.ts `enter`): entering idle arms it, leaving idle disarms it. The others are Links
-// made on first use and dropped when the connection is parked, so an idle connection holds none.
+// made on first use and dropped when the connection is parked, so an idle connection holds none. The park
+// deadline lists the idle connections that still hold their parser and parts (connection.ts `parked`).
 import type { Connection, ConnectionHost } from './connection.js';
 import { RequestTimeoutError } from './errors.js';
+import { WARM_IDLE_CONNECTIONS } from './limits.js';
 import { Link } from './links.js';
 
 export class ConnectionDeadlines {
@@ -57,9 +59,14 @@ export class ConnectionDeadlines {
     this.request?.unlink();
   }
 
-  /** Idle between requests (the idle deadline runs from the idle list): the parser's return, if it holds one. */
+  /** Idle between requests (the idle deadline runs from the idle list): the parser's return, if it holds one.
+   * Past WARM_IDLE_CONNECTIONS idle connections holding theirs, the one idle longest is parked now. */
   idle(holdsParser: boolean): void {
-    if (holdsParser) this.host.parkDeadlines.arm((this.park ??= new Link(this.owner)), this.now());
+    if (!holdsParser) return;
+    const parks = this.host.parkDeadlines;
+    const park = (this.park ??= new Link(this.owner));
+    if (!park.linked && parks.size >= WARM_IDLE_CONNECTIONS) parks.shift()?.parked();
+    parks.arm(park, this.now());
   }
 
   idleOff(): void {

@@ -30,7 +30,6 @@ import { ConnectionDeadlines } from './connection-deadlines.js';
 import { listen, listenForDrain, unlisten } from './connection-events.js';
 import type { ConnectionHost } from './connection-host.js';
 import { Link, type LinkedList } from './links.js';
-import type { RequestParser } from './parser.js';
 import type { ProxyAddress } from './proxy-protocol.js';
 import { RequestReader } from './reader.js';
 import type { RequestOrigin } from './request.js';
@@ -53,7 +52,6 @@ export class Connection extends Link<Connection> implements WriteSink, RequestOr
   state: ConnState = ST_READING;
   /** The write side: ready, blocked, closing, closed (the read side's state is the reader's). */
   writeState: WriteState = WRITE_READY;
-  readonly deadlines: ConnectionDeadlines;
 
   /** Requests started on this connection. */
   requests = 0;
@@ -61,9 +59,12 @@ export class Connection extends Link<Connection> implements WriteSink, RequestOr
   bytesOut = 0;
 
   readonly host: ConnectionHost;
-  readonly reader: RequestReader;
-  readonly responder: Responder;
-  queue: WriteQueue;
+  // The parts that serve requests, made on first use and dropped when the connection is parked (idle for
+  // PARSER_RETURN_DELAY, nothing held): thousands of idle keep-alive connections hold none of them.
+  private readerPart: RequestReader | null = null;
+  private responderPart: Responder | null = null;
+  private queuePart: WriteQueue | null = null;
+  private deadlinesPart: ConnectionDeadlines | null = null;
   private socket: Socket | null = null;
   private reason: CloseReason | null = null;
   private addressCache: string | null = null;
@@ -72,10 +73,25 @@ export class Connection extends Link<Connection> implements WriteSink, RequestOr
   constructor(host: ConnectionHost) {
     super();
     this.host = host;
-    this.deadlines = new ConnectionDeadlines(this, host);
-    this.reader = new RequestReader(this);
-    this.responder = new Responder(this);
-    this.queue = new WriteQueue(this, this.responder, host.config.highWaterMark);
+  }
+
+  /** The read side: 'data' → parser → exchanges → handler. */
+  get reader(): RequestReader {
+    return (this.readerPart ??= new RequestReader(this));
+  }
+
+  /** The answer side: outcome → serialize → frame → queue. */
+  get responder(): Responder {
+    return (this.responderPart ??= new Responder(this));
+  }
+
+  /** Responses in request order, and the bytes on their way to the socket (a new one for each socket). */
+  get queue(): WriteQueue {
+    return (this.queuePart ??= new WriteQueue(this, this.responder, this.host.config.highWaterMark));
+  }
+
+  get deadlines(): ConnectionDeadlines {
+    return (this.deadlinesPart ??= new ConnectionDeadlines(this, this.host));
   }
 
   now(): number {
@@ -121,8 +137,8 @@ export class Connection extends Link<Connection> implements WriteSink, RequestOr
   private attach(id: number, socket: Socket): void {
     this.id = id;
     this.socket = socket;
-    this.reader.reset();
-    this.queue = new WriteQueue(this, this.responder, this.host.config.highWaterMark);
+    this.readerPart?.reset();
+    this.queuePart = null;
     this.writeState = WRITE_READY;
     this.requests = 0;
     this.bytesIn = 0;
@@ -226,13 +242,19 @@ export class Connection extends Link<Connection> implements WriteSink, RequestOr
     this.queue.pump();
   }
 
-  /** Idle for a while: the parser holds nothing between requests, so it goes back to the free list. */
+  /** Idle for a while: the parser goes back to the free list, and the parts go (the next request makes them
+   * anew), unless one of them still holds or awaits something. */
   parked(): void {
-    const reader = this.reader;
-    if (reader.parser === null || reader.inMessage || reader.unparsed !== null || this.state !== ST_IDLE) return;
-    this.host.returnParser(reader.releaseParser() as RequestParser);
-    this.queue.compact();
-    this.deadlines.drop();
+    const reader = this.readerPart;
+    if (this.state !== ST_IDLE || reader === null || !reader.vacant || (this.queuePart !== null && !this.queuePart.vacant)) return;
+    if (this.deadlinesPart !== null && this.deadlinesPart.writeArmed) return;
+    const parser = reader.releaseParser();
+    if (parser !== null) this.host.returnParser(parser);
+    this.deadlinesPart?.drop();
+    this.readerPart = null;
+    this.responderPart = null;
+    this.queuePart = null;
+    this.deadlinesPart = null;
   }
 
   writesBlocked(): void {
@@ -256,8 +278,12 @@ export class Connection extends Link<Connection> implements WriteSink, RequestOr
     const requests = this.requests;
     this.reader.read(chunk);
     if (wasIdle && this.state === ST_IDLE) {
-      // Empty lines between requests start nothing: the connection stays idle and its deadline runs on.
-      if (this.requests === requests && !this.reader.inMessage) return;
+      // Empty lines between requests start nothing: the connection stays idle and its deadline runs on (the
+      // parser they took is given back later).
+      if (this.requests === requests && !this.reader.inMessage) {
+        this.deadlines.idle(true);
+        return;
+      }
       this.setState(ST_READING); // a request came: leave idle (its deadline stops; re-armed when idle again)
     }
     this.updateState();

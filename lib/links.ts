@@ -93,6 +93,14 @@ export class DeadlineList<T> extends LinkedList<T> {
     this.append(link);
   }
 
+  /** Removes the link that expires first and returns its owner, or null if the list is empty. */
+  shift(): T | null {
+    const link = this.head;
+    if (link === null) return null;
+    this.remove(link);
+    return link.owner;
+  }
+
   /** Removes and returns the owners whose deadline has passed, oldest first. */
   expire(now: number, each: (owner: T) => void): void {
     let link = this.head;

@@ -54,6 +54,21 @@ export class RequestReader implements ParserEvents {
     this.resumeScheduled = false;
   }
 
+  /** Between requests, holding nothing and with nothing scheduled: an idle connection may drop this reader
+   * (a new one is the same) once its parser is given back. */
+  get vacant(): boolean {
+    return (
+      this.state === READ_OPEN &&
+      this.paused === 0 &&
+      !this.resumeScheduled &&
+      !this.parsing &&
+      this.unparsed === null &&
+      this.reading === null &&
+      this.upgrading === null &&
+      !this.inMessage
+    );
+  }
+
   get inMessage(): boolean {
     return this.parser !== null && this.parser.inMessage;
   }
