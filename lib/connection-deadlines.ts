@@ -61,12 +61,12 @@ export class ConnectionDeadlines {
 
   /** Idle between requests (the idle deadline runs from the idle list): the parser's return, if it holds one.
    * Past WARM_IDLE_CONNECTIONS idle connections holding theirs, the one idle longest is parked now. */
-  idle(holdsParser: boolean): void {
+  idle(holdsParser: boolean, now: number): void {
     if (!holdsParser) return;
     const parks = this.host.parkDeadlines;
     const park = (this.park ??= new Link(this.owner));
     if (!park.linked && parks.size >= WARM_IDLE_CONNECTIONS) parks.shift()?.parked();
-    parks.arm(park, this.now());
+    parks.arm(park, now);
   }
 
   idleOff(): void {

@@ -1,10 +1,13 @@
 // One socket, and the one object that owns everything about it: its life cycle, its deadlines, its place
-// in the pool's state lists. The work is done by two parts it holds (connection objects, and so their
-// parts, are reused from the pool's free list; nothing is stashed on the socket):
+// in the pool's state lists. The work is done by parts it makes on first use and drops when it is parked
+// (idle for a while), so that an idle keep-alive connection is this object and its socket (connection
+// objects are reused from the pool's free list; nothing is stashed on the socket):
 //
 //   reader.ts     'data' → parser → heads, body chunks, ends → exchanges → handler (read side)
 //   responder.ts  outcome → serialize → frame (keep or close: keep-alive.ts) → write queue (write side)
 //
+// Its socket's events come through connection-events.ts; its socket side (writes, the peer) is
+// connection-socket.ts; its deadlines, armed and fired, connection-deadlines.ts.
 // A response is done when its last byte is queued; the connection is then kept (idle) or closed: FIN,
 // then a short linger that reads and drops, then destroy.
 import type { Socket } from 'node:net';
@@ -28,16 +31,15 @@ import { BadRequestError } from './errors.js';
 import { EX_SENDING, type Exchange } from './exchange.js';
 import { ConnectionDeadlines } from './connection-deadlines.js';
 import { listen, listenForDrain, unlisten } from './connection-events.js';
-import type { ConnectionHost } from './connection-host.js';
-import { Link, type LinkedList } from './links.js';
+import { ConnectionSocket } from './connection-socket.js';
+import type { LinkedList } from './links.js';
 import type { ProxyAddress } from './proxy-protocol.js';
 import { RequestReader } from './reader.js';
 import type { RequestOrigin } from './request.js';
 import { Responder } from './responder.js';
 import type { CloseReason } from './stages.js';
 import { handOff, type UpgradeCallback } from './upgrade.js';
-import type { TrustFunction } from './forwarded.js';
-import { WriteQueue, type WriteSink } from './write-queue.js';
+import { WriteQueue } from './write-queue.js';
 
 export { ST_CLOSING, ST_IDLE, STATE_NAMES, type StateName };
 export { Counters, type ConnectionHost } from './connection-host.js';
@@ -45,8 +47,9 @@ export { Counters, type ConnectionHost } from './connection-host.js';
 /** What connState() reads, filled in place on each update (one for all connections: read at once, never kept). */
 const SIDES: SideFacts = { write: WRITE_READY, sending: false, inBody: false, inHead: true, inFlight: 0 };
 
-/** A connection is itself the link of its state list (the idle list is also the idle deadline list). */
-export class Connection extends Link<Connection> implements WriteSink, RequestOrigin {
+/** A connection is itself the link of its state list (the idle list is also the idle deadline list); its
+ * socket side (writes, the peer's address) is connection-socket.ts. */
+export class Connection extends ConnectionSocket implements RequestOrigin {
   id = 0;
   /** The pool's view (derived from both sides; see connection-states.ts). */
   state: ConnState = ST_READING;
@@ -58,22 +61,13 @@ export class Connection extends Link<Connection> implements WriteSink, RequestOr
   bytesIn = 0;
   bytesOut = 0;
 
-  readonly host: ConnectionHost;
   // The parts that serve requests, made on first use and dropped when the connection is parked (idle for
   // PARSER_RETURN_DELAY, nothing held): thousands of idle keep-alive connections hold none of them.
   private readerPart: RequestReader | null = null;
   private responderPart: Responder | null = null;
   private queuePart: WriteQueue | null = null;
   private deadlinesPart: ConnectionDeadlines | null = null;
-  private socket: Socket | null = null;
   private reason: CloseReason | null = null;
-  private addressCache: string | null = null;
-  private portCache = 0;
-
-  constructor(host: ConnectionHost) {
-    super();
-    this.host = host;
-  }
 
   /** The read side: 'data' → parser → exchanges → handler. */
   get reader(): RequestReader {
@@ -113,11 +107,7 @@ export class Connection extends Link<Connection> implements WriteSink, RequestOr
   /** Takes a new socket (the object may be a reused one). The parser comes with the first byte. `peer`: the
    * client from a PROXY header, which stands for the socket's own address. */
   open(id: number, socket: Socket, peer: ProxyAddress | null = null): void {
-    this.attach(id, socket);
-    if (peer !== null) {
-      this.addressCache = peer.address;
-      this.portCache = peer.port;
-    }
+    this.attach(id, socket, peer);
     socket.setNoDelay(true);
     listenForDrain(socket);
     this.deadlines.firstHead();
@@ -127,16 +117,16 @@ export class Connection extends Link<Connection> implements WriteSink, RequestOr
 
   /** Answers with `response` and closes, for a connection over the limit (nothing is parsed). */
   refuse(id: number, socket: Socket, response: string, reason: CloseReason): void {
-    this.attach(id, socket);
+    this.attach(id, socket, null);
     this.reader.close();
     socket.write(response, 'latin1');
     this.closeGracefully(reason);
   }
 
   /** Resets every per-socket field (the object comes from a free list) and listens to the socket. */
-  private attach(id: number, socket: Socket): void {
+  private attach(id: number, socket: Socket, peer: ProxyAddress | null): void {
     this.id = id;
-    this.socket = socket;
+    this.hold(socket, peer);
     this.readerPart?.reset();
     this.queuePart = null;
     this.writeState = WRITE_READY;
@@ -144,7 +134,6 @@ export class Connection extends Link<Connection> implements WriteSink, RequestOr
     this.bytesIn = 0;
     this.bytesOut = 0;
     this.reason = null;
-    this.addressCache = null;
     listen(socket, this);
     this.state = -1 as ConnState; // so that setState files it
     this.setState(ST_READING);
@@ -281,7 +270,7 @@ export class Connection extends Link<Connection> implements WriteSink, RequestOr
       // Empty lines between requests start nothing: the connection stays idle and its deadline runs on (the
       // parser they took is given back later).
       if (this.requests === requests && !this.reader.inMessage) {
-        this.deadlines.idle(true);
+        this.deadlines.idle(true, this.now());
         return;
       }
       this.setState(ST_READING); // a request came: leave idle (its deadline stops; re-armed when idle again)
@@ -348,61 +337,6 @@ export class Connection extends Link<Connection> implements WriteSink, RequestOr
     this.socket = null;
   }
 
-  pauseSocket(): void {
-    this.socket?.pause();
-  }
-
-  resumeSocket(): void {
-    this.socket?.resume();
-  }
-
-  // ---- WriteSink ----------------------------------------------------------------------------------------
-
-  write(data: string | Uint8Array, encoding: BufferEncoding): boolean {
-    const socket = this.socket;
-    if (socket === null || socket.destroyed || socket.writableEnded) return true;
-    return socket.write(data, encoding);
-  }
-
-  cork(): void {
-    this.socket?.cork();
-  }
-
-  uncork(): void {
-    this.socket?.uncork();
-  }
-
-  get writableLength(): number {
-    return this.socket === null ? 0 : this.socket.writableLength;
-  }
-
-  // ---- RequestOrigin ------------------------------------------------------------------------------------
-
-  remoteAddress(): string {
-    if (this.addressCache === null) {
-      this.addressCache = this.socket?.remoteAddress ?? '';
-      this.portCache = this.socket?.remotePort ?? 0;
-    }
-    return this.addressCache;
-  }
-
-  remotePort(): number {
-    this.remoteAddress();
-    return this.portCache;
-  }
-
-  rawSocket(): Socket | null {
-    return this.socket;
-  }
-
-  get trustProxy(): TrustFunction | null {
-    return this.host.config.trustProxy;
-  }
-
-  encrypted(): boolean {
-    return (this.socket as { encrypted?: boolean } | null)?.encrypted === true;
-  }
-
   // ---- state registry -----------------------------------------------------------------------------------
 
   /** Re-files the connection unless a parse is running (parse ends with an update of its own). */
@@ -428,8 +362,9 @@ export class Connection extends Link<Connection> implements WriteSink, RequestOr
     this.state = state;
     const host = this.host;
     if (state === ST_IDLE) {
-      host.idleDeadlines.enter(this, this.now()); // the idle state list: entering it arms the idle deadline
-      this.deadlines.idle(this.reader.parser !== null);
+      const t = this.now();
+      host.idleDeadlines.enter(this, t); // the idle state list: entering it arms the idle deadline
+      this.deadlines.idle(this.reader.parser !== null, t);
       const obs = host.observer;
       if (obs.idle.on) obs.emit('idle', { connection: this.id, requests: this.requests });
     } else {
