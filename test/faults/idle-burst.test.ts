@@ -26,13 +26,15 @@ test.after(async () => {
 interface Client {
   socket: net.Socket;
   received: Buffer[];
+  closed: boolean;
 }
 
 /** A client socket (plain or TLS, as the run says); writes wait for the connection. */
 function connect(port: number): Client {
   const socket = dial(port);
-  const client: Client = { socket, received: [] };
+  const client: Client = { socket, received: [], closed: false };
   socket.on('data', (chunk: Buffer) => client.received.push(chunk));
+  socket.on('close', () => (client.closed = true));
   return client;
 }
 
@@ -70,6 +72,8 @@ test('a burst of idle connections, most parked at once: each is kept and answers
 
   for (const c of clients) c.socket.end();
   assert.ok(await waitFor(() => running.server.stats().open === 0, 10_000), 'all closed');
+  // Every descriptor of ours is gone before the next test file counts its own (they share the process).
+  assert.ok(await waitFor(() => clients.every((c) => c.closed), 10_000), 'every client socket closed');
   const stats2 = running.server.stats();
   assert.is(stats2.closes['client-closed'], CONNECTIONS);
   assert.is(stats2.requests, 4 * CONNECTIONS);
