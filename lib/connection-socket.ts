@@ -1,6 +1,6 @@
 // The socket side of a connection: the socket it holds, the bytes it writes there (the write queue's WriteSink),
-// who is at the other end (for a request's RequestOrigin), and pausing reads. Connection extends it; it is also
-// the link of the connection's state list (links.ts), so that an idle connection is one object.
+// who is at the other end (for a request's RequestOrigin), and pausing reads. Connection extends it (through
+// ConnectionParts); it is also the link of the connection's state list (links.ts): no Link object per connection.
 import type { Socket } from 'node:net';
 import type { Connection } from './connection.js';
 import type { ConnectionHost } from './connection-host.js';

@@ -1,13 +1,14 @@
 // One socket, and the one object that owns everything about it: its life cycle, its deadlines, its place
-// in the pool's state lists. The work is done by parts it makes on first use and drops when it is parked
-// (idle for a while), so that an idle keep-alive connection is this object and its socket (connection
-// objects are reused from the pool's free list; nothing is stashed on the socket):
+// in the pool's state lists. The work is done by parts it makes when it takes a socket and drops when it is
+// parked (idle for a while: connection-parts.ts), so that an idle keep-alive connection is this object and its
+// socket (connection objects are reused from the pool's free list; nothing is stashed on the socket):
 //
 //   reader.ts     'data' → parser → heads, body chunks, ends → exchanges → handler (read side)
 //   responder.ts  outcome → serialize → frame (keep or close: keep-alive.ts) → write queue (write side)
 //
 // Its socket's events come through connection-events.ts; its socket side (writes, the peer) is
 // connection-socket.ts; its deadlines, armed and fired, connection-deadlines.ts.
+//
 // A response is done when its last byte is queued; the connection is then kept (idle) or closed: FIN,
 // then a short linger that reads and drops, then destroy.
 import type { Socket } from 'node:net';
@@ -29,27 +30,36 @@ import {
 } from './connection-states.js';
 import { BadRequestError } from './errors.js';
 import { EX_SENDING, type Exchange } from './exchange.js';
-import { ConnectionDeadlines } from './connection-deadlines.js';
 import { listen, listenForDrain, unlisten } from './connection-events.js';
-import { ConnectionSocket } from './connection-socket.js';
+import { ConnectionParts } from './connection-parts.js';
 import type { LinkedList } from './links.js';
 import type { ProxyAddress } from './proxy-protocol.js';
-import { RequestReader } from './reader.js';
 import type { RequestOrigin } from './request.js';
-import { Responder } from './responder.js';
+import type { ConnectionHost } from './connection-host.js';
 import type { CloseReason } from './stages.js';
 import { handOff, type UpgradeCallback } from './upgrade.js';
-import { WriteQueue } from './write-queue.js';
 
 export { ST_CLOSING, ST_IDLE, STATE_NAMES, type StateName };
 export { Counters, type ConnectionHost } from './connection-host.js';
+
+/** Each pool's vacant connection (connection-parts.ts), made with its first connection. */
+const vacantConnections = new WeakMap<ConnectionHost, Connection>();
+
+function vacantFor(host: ConnectionHost): Connection {
+  let vacant = vacantConnections.get(host);
+  if (vacant === undefined) {
+    vacant = new Connection(host, true);
+    vacantConnections.set(host, vacant);
+  }
+  return vacant;
+}
 
 /** What connState() reads, filled in place on each update (one for all connections: read at once, never kept). */
 const SIDES: SideFacts = { write: WRITE_READY, sending: false, inBody: false, inHead: true, inFlight: 0 };
 
 /** A connection is itself the link of its state list (the idle list is also the idle deadline list); its
  * socket side (writes, the peer's address) is connection-socket.ts. */
-export class Connection extends ConnectionSocket implements RequestOrigin {
+export class Connection extends ConnectionParts implements RequestOrigin {
   id = 0;
   /** The pool's view (derived from both sides; see connection-states.ts). */
   state: ConnState = ST_READING;
@@ -61,31 +71,11 @@ export class Connection extends ConnectionSocket implements RequestOrigin {
   bytesIn = 0;
   bytesOut = 0;
 
-  // The parts that serve requests, made on first use and dropped when the connection is parked (idle for
-  // PARSER_RETURN_DELAY, nothing held): thousands of idle keep-alive connections hold none of them.
-  private readerPart: RequestReader | null = null;
-  private responderPart: Responder | null = null;
-  private queuePart: WriteQueue | null = null;
-  private deadlinesPart: ConnectionDeadlines | null = null;
   private reason: CloseReason | null = null;
 
-  /** The read side: 'data' → parser → exchanges → handler. */
-  get reader(): RequestReader {
-    return (this.readerPart ??= new RequestReader(this));
-  }
-
-  /** The answer side: outcome → serialize → frame → queue. */
-  get responder(): Responder {
-    return (this.responderPart ??= new Responder(this));
-  }
-
-  /** Responses in request order, and the bytes on their way to the socket (a new one for each socket). */
-  get queue(): WriteQueue {
-    return (this.queuePart ??= new WriteQueue(this, this.responder, this.host.config.highWaterMark));
-  }
-
-  get deadlines(): ConnectionDeadlines {
-    return (this.deadlinesPart ??= new ConnectionDeadlines(this, this.host));
+  /** `vacant`: this is its pool's vacant connection, whose parts the others point at while they have none. */
+  constructor(host: ConnectionHost, vacant = false) {
+    super(host, vacant ? null : vacantFor(host));
   }
 
   now(): number {
@@ -127,8 +117,7 @@ export class Connection extends ConnectionSocket implements RequestOrigin {
   private attach(id: number, socket: Socket, peer: ProxyAddress | null): void {
     this.id = id;
     this.hold(socket, peer);
-    this.readerPart?.reset();
-    this.queuePart = null;
+    this.renewParts();
     this.writeState = WRITE_READY;
     this.requests = 0;
     this.bytesIn = 0;
@@ -141,6 +130,7 @@ export class Connection extends ConnectionSocket implements RequestOrigin {
 
   /** The server is shutting down: finish what is in flight with `Connection: close`, take nothing new. */
   shutdown(): void {
+    this.ensureParts();
     if (this.closing) return;
     const inMessage = this.reader.inMessage;
     if (this.queue.exchanges.length === 0 && !inMessage) {
@@ -161,6 +151,7 @@ export class Connection extends ConnectionSocket implements RequestOrigin {
   /** Ends our side after what is queued (FIN, never RST), then lingers reading and dropping input. */
   closeGracefully(reason: CloseReason): void {
     if (this.closing) return;
+    this.ensureParts();
     this.writeState = WRITE_CLOSING;
     this.reason ??= reason;
     this.reader.close();
@@ -234,16 +225,12 @@ export class Connection extends ConnectionSocket implements RequestOrigin {
   /** Idle for a while: the parser goes back to the free list, and the parts go (the next request makes them
    * anew), unless one of them still holds or awaits something. */
   parked(): void {
-    const reader = this.readerPart;
-    if (this.state !== ST_IDLE || reader === null || !reader.vacant || (this.queuePart !== null && !this.queuePart.vacant)) return;
-    if (this.deadlinesPart !== null && this.deadlinesPart.writeArmed) return;
+    const reader = this.reader;
+    if (this.state !== ST_IDLE || !this.awake || !reader.vacant || !this.queue.vacant || this.deadlines.writeArmed) return;
     const parser = reader.releaseParser();
     if (parser !== null) this.host.returnParser(parser);
-    this.deadlinesPart?.drop();
-    this.readerPart = null;
-    this.responderPart = null;
-    this.queuePart = null;
-    this.deadlinesPart = null;
+    this.deadlines.drop();
+    this.dropParts();
   }
 
   writesBlocked(): void {
@@ -261,6 +248,7 @@ export class Connection extends ConnectionSocket implements RequestOrigin {
 
   /** Socket events (connection-events.ts routes them here). */
   received(chunk: Buffer): void {
+    this.ensureParts();
     this.bytesIn += chunk.length;
     this.host.counters.bytesIn += chunk.length;
     const wasIdle = this.state === ST_IDLE;
@@ -279,6 +267,7 @@ export class Connection extends ConnectionSocket implements RequestOrigin {
   }
 
   ended(): void {
+    this.ensureParts();
     // The client will send nothing more. Usually it is gone (node:http treats it so too); with
     // allowHalfOpen it may still be reading, and what it asked for is answered before we close.
     const inMessage = this.reader.inMessage;
@@ -297,17 +286,20 @@ export class Connection extends ConnectionSocket implements RequestOrigin {
   }
 
   failed(error: NodeJS.ErrnoException): void {
+    this.ensureParts();
     const code = error.code;
     this.reason ??= code === 'ECONNRESET' || code === 'EPIPE' ? 'client-closed' : 'error';
     if (this.reason === 'error') this.responder.report(null, error);
   }
 
   drained(): void {
+    this.ensureParts();
     this.queue.onDrain();
     this.updateState();
   }
 
   closed(): void {
+    this.ensureParts();
     if (this.gone) return;
     this.writeState = WRITE_CLOSED;
     const reason = this.reason ?? 'client-closed';

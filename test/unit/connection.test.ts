@@ -503,6 +503,24 @@ test('a parked connection: empty lines keep it idle, its idle deadline runs on, 
   assert.is(a.text(), textResponse('/a'));
 });
 
+test('parked connections: shutdown closes them, a reset closes one, and a new socket on a recycled one is served', async () => {
+  const r = rig(echoPath);
+  const [a, b] = [r.open(), r.open()];
+  await r.send(a, GET('/a'));
+  await r.send(b, GET('/b'));
+  await r.advance(PARSER_RETURN_DELAY);
+  b.emit('error', Object.assign(new Error('reset'), { code: 'ECONNRESET' }));
+  b.destroy();
+  r.pool.shutdownAll();
+  await flush();
+  assert.equal(r.closes(), { 'client-closed': 1, 'server-closing': 1 });
+  assert.is(r.pool.stats().open, 0);
+  r.pool.draining = false;
+  const c = r.open(); // a recycled connection object, parked when it was closed
+  await r.send(c, GET('/c') + GET('/d'), 3);
+  assert.is(c.text(), textResponse('/c') + textResponse('/d'));
+});
+
 test('keepAliveTimeout 0: idle connections are counted and kept, never timed out', async () => {
   const r = rig(echoPath, { keepAliveTimeout: 0 });
   const socket = r.open();
