@@ -1,9 +1,13 @@
 // One socket, and the one object that owns everything about it: its life cycle, its deadlines, its place
-// in the pool's state lists. The work is done by two parts it holds (connection objects, and so their
-// parts, are reused from the pool's free list; nothing is stashed on the socket):
+// in the pool's state lists. The work is done by parts it makes when it takes a socket and drops when it is
+// parked (idle for a while: connection-parts.ts), so that an idle keep-alive connection is this object and its
+// socket (connection objects are reused from the pool's free list; nothing is stashed on the socket):
 //
 //   reader.ts     'data' → parser → heads, body chunks, ends → exchanges → handler (read side)
 //   responder.ts  outcome → serialize → frame (keep or close: keep-alive.ts) → write queue (write side)
+//
+// Its socket's events come through connection-events.ts; its socket side (writes, the peer) is
+// connection-socket.ts; its deadlines, armed and fired, connection-deadlines.ts.
 //
 // A response is done when its last byte is queued; the connection is then kept (idle) or closed: FIN,
 // then a short linger that reads and drops, then destroy.
@@ -24,55 +28,54 @@ import {
   type StateName,
   type WriteState,
 } from './connection-states.js';
-import { BadRequestError, RequestTimeoutError } from './errors.js';
+import { BadRequestError } from './errors.js';
 import { EX_SENDING, type Exchange } from './exchange.js';
-import { ConnectionDeadlines } from './connection-deadlines.js';
-import type { ConnectionHost } from './connection-host.js';
-import { Link, type LinkedList } from './links.js';
-import type { RequestParser } from './parser.js';
+import { listen, listenForDrain, unlisten } from './connection-events.js';
+import { ConnectionParts } from './connection-parts.js';
+import type { LinkedList } from './links.js';
 import type { ProxyAddress } from './proxy-protocol.js';
-import { RequestReader } from './reader.js';
 import type { RequestOrigin } from './request.js';
-import { Responder } from './responder.js';
+import type { ConnectionHost } from './connection-host.js';
 import type { CloseReason } from './stages.js';
 import { handOff, type UpgradeCallback } from './upgrade.js';
-import type { TrustFunction } from './forwarded.js';
-import { WriteQueue, type WriteSink } from './write-queue.js';
 
 export { ST_CLOSING, ST_IDLE, STATE_NAMES, type StateName };
 export { Counters, type ConnectionHost } from './connection-host.js';
 
-export class Connection implements WriteSink, RequestOrigin {
+/** Each pool's vacant connection (connection-parts.ts), made with its first connection. */
+const vacantConnections = new WeakMap<ConnectionHost, Connection>();
+
+function vacantFor(host: ConnectionHost): Connection {
+  let vacant = vacantConnections.get(host);
+  if (vacant === undefined) {
+    vacant = new Connection(host, true);
+    vacantConnections.set(host, vacant);
+  }
+  return vacant;
+}
+
+/** What connState() reads, filled in place on each update (one for all connections: read at once, never kept). */
+const SIDES: SideFacts = { write: WRITE_READY, sending: false, inBody: false, inHead: true, inFlight: 0 };
+
+/** A connection is itself the link of its state list (the idle list is also the idle deadline list); its
+ * socket side (writes, the peer's address) is connection-socket.ts. */
+export class Connection extends ConnectionParts implements RequestOrigin {
   id = 0;
   /** The pool's view (derived from both sides; see connection-states.ts). */
   state: ConnState = ST_READING;
   /** The write side: ready, blocked, closing, closed (the read side's state is the reader's). */
   writeState: WriteState = WRITE_READY;
-  readonly stateLink = new Link<Connection>(this);
-  readonly deadlines: ConnectionDeadlines;
-  /** What connState() reads, filled in place on each update. */
-  private readonly sides: SideFacts = { write: WRITE_READY, sending: false, inBody: false, inHead: true, inFlight: 0 };
 
   /** Requests started on this connection. */
   requests = 0;
   bytesIn = 0;
   bytesOut = 0;
 
-  readonly host: ConnectionHost;
-  readonly reader: RequestReader;
-  readonly responder: Responder;
-  queue: WriteQueue;
-  private socket: Socket | null = null;
   private reason: CloseReason | null = null;
-  private addressCache: string | null = null;
-  private portCache = 0;
 
-  constructor(host: ConnectionHost) {
-    this.host = host;
-    this.deadlines = new ConnectionDeadlines(this, host);
-    this.reader = new RequestReader(this);
-    this.responder = new Responder(this);
-    this.queue = new WriteQueue(this, this.responder, host.config.highWaterMark);
+  /** `vacant`: this is its pool's vacant connection, whose parts the others point at while they have none. */
+  constructor(host: ConnectionHost, vacant = false) {
+    super(host, vacant ? null : vacantFor(host));
   }
 
   now(): number {
@@ -94,13 +97,9 @@ export class Connection implements WriteSink, RequestOrigin {
   /** Takes a new socket (the object may be a reused one). The parser comes with the first byte. `peer`: the
    * client from a PROXY header, which stands for the socket's own address. */
   open(id: number, socket: Socket, peer: ProxyAddress | null = null): void {
-    this.attach(id, socket);
-    if (peer !== null) {
-      this.addressCache = peer.address;
-      this.portCache = peer.port;
-    }
+    this.attach(id, socket, peer);
     socket.setNoDelay(true);
-    socket.on('drain', this.onDrain);
+    listenForDrain(socket);
     this.deadlines.firstHead();
     const obs = this.host.observer;
     if (obs.accept.on) obs.emit('accept', { connection: id, remoteAddress: this.remoteAddress(), remotePort: this.remotePort() });
@@ -108,34 +107,30 @@ export class Connection implements WriteSink, RequestOrigin {
 
   /** Answers with `response` and closes, for a connection over the limit (nothing is parsed). */
   refuse(id: number, socket: Socket, response: string, reason: CloseReason): void {
-    this.attach(id, socket);
+    this.attach(id, socket, null);
     this.reader.close();
     socket.write(response, 'latin1');
     this.closeGracefully(reason);
   }
 
   /** Resets every per-socket field (the object comes from a free list) and listens to the socket. */
-  private attach(id: number, socket: Socket): void {
+  private attach(id: number, socket: Socket, peer: ProxyAddress | null): void {
     this.id = id;
-    this.socket = socket;
-    this.reader.reset();
-    this.queue = new WriteQueue(this, this.responder, this.host.config.highWaterMark);
+    this.hold(socket, peer);
+    this.renewParts();
     this.writeState = WRITE_READY;
     this.requests = 0;
     this.bytesIn = 0;
     this.bytesOut = 0;
     this.reason = null;
-    this.addressCache = null;
-    socket.on('data', this.onData);
-    socket.on('end', this.onEnd);
-    socket.on('error', this.onError);
-    socket.on('close', this.onClose);
+    listen(socket, this);
     this.state = -1 as ConnState; // so that setState files it
     this.setState(ST_READING);
   }
 
   /** The server is shutting down: finish what is in flight with `Connection: close`, take nothing new. */
   shutdown(): void {
+    this.ensureParts();
     if (this.closing) return;
     const inMessage = this.reader.inMessage;
     if (this.queue.exchanges.length === 0 && !inMessage) {
@@ -156,6 +151,7 @@ export class Connection implements WriteSink, RequestOrigin {
   /** Ends our side after what is queued (FIN, never RST), then lingers reading and dropping input. */
   closeGracefully(reason: CloseReason): void {
     if (this.closing) return;
+    this.ensureParts();
     this.writeState = WRITE_CLOSING;
     this.reason ??= reason;
     this.reader.close();
@@ -218,7 +214,7 @@ export class Connection implements WriteSink, RequestOrigin {
     this.updateStateOutsideParse();
   }
 
-  // ---- deadlines (armed by this.deadlines, fired by the pool's sweep) ----------------------------------
+  // ---- deadlines (armed by this.deadlines, fired by the pool's sweep: connection-deadlines.ts) ------------
 
   /** A request was read whole: its deadlines stop, and a response held back for it may go. */
   messageEnded(): void {
@@ -226,42 +222,15 @@ export class Connection implements WriteSink, RequestOrigin {
     this.queue.pump();
   }
 
-  headersTimedOut(): void {
-    if (this.reader.inMessage) {
-      this.responder.protocolError(new RequestTimeoutError('the request head took too long', 'H1W_HEADERS_TIMEOUT'), 'headers-timeout');
-    } else {
-      this.closeGracefully('headers-timeout'); // never sent a byte of a request: nothing to answer
-    }
-  }
-
-  requestTimedOut(): void {
-    this.responder.protocolError(new RequestTimeoutError('the request took too long', 'H1W_REQUEST_TIMEOUT'), 'request-timeout');
-  }
-
-  idleTimedOut(): void {
-    this.closeGracefully('idle-timeout');
-  }
-
-  writeTimedOut(): void {
-    const socket = this.socket;
-    if (socket !== null && socket.writableLength < this.deadlines.stallMark) {
-      // Progress since the deadline was set: the reader is slow, not gone. Start over from here.
-      if (socket.writableLength > 0 || this.queue.blocked) this.deadlines.writeStall(socket.writableLength);
-      return;
-    }
-    this.destroy('write-stalled');
-  }
-
-  /** Idle for a while: the parser holds nothing between requests, so it goes back to the free list. */
+  /** Idle for a while: the parser goes back to the free list, and the parts go (the next request makes them
+   * anew), unless one of them still holds or awaits something. */
   parked(): void {
     const reader = this.reader;
-    if (reader.parser === null || reader.inMessage || reader.unparsed !== null || this.state !== ST_IDLE) return;
-    this.host.returnParser(reader.releaseParser() as RequestParser);
-    this.queue.compact();
-  }
-
-  lingerTimedOut(): void {
-    this.destroy(this.reason ?? 'client-closed');
+    if (this.state !== ST_IDLE || !this.awake || !reader.vacant || !this.queue.vacant || this.deadlines.writeArmed) return;
+    const parser = reader.releaseParser();
+    if (parser !== null) this.host.returnParser(parser);
+    this.deadlines.drop();
+    this.dropParts();
   }
 
   writesBlocked(): void {
@@ -277,21 +246,28 @@ export class Connection implements WriteSink, RequestOrigin {
 
   // ---- socket events ------------------------------------------------------------------------------------
 
-  private readonly onData = (chunk: Buffer): void => {
+  /** Socket events (connection-events.ts routes them here). */
+  received(chunk: Buffer): void {
+    this.ensureParts();
     this.bytesIn += chunk.length;
     this.host.counters.bytesIn += chunk.length;
     const wasIdle = this.state === ST_IDLE;
     const requests = this.requests;
     this.reader.read(chunk);
     if (wasIdle && this.state === ST_IDLE) {
-      // Empty lines between requests start nothing: the connection stays idle and its deadline runs on.
-      if (this.requests === requests && !this.reader.inMessage) return;
+      // Empty lines between requests start nothing: the connection stays idle and its deadline runs on (the
+      // parser they took is given back later).
+      if (this.requests === requests && !this.reader.inMessage) {
+        this.deadlines.idle(true, this.now());
+        return;
+      }
       this.setState(ST_READING); // a request came: leave idle (its deadline stops; re-armed when idle again)
     }
     this.updateState();
-  };
+  }
 
-  private readonly onEnd = (): void => {
+  ended(): void {
+    this.ensureParts();
     // The client will send nothing more. Usually it is gone (node:http treats it so too); with
     // allowHalfOpen it may still be reading, and what it asked for is answered before we close.
     const inMessage = this.reader.inMessage;
@@ -307,27 +283,30 @@ export class Connection implements WriteSink, RequestOrigin {
       return;
     }
     if (this.queue.exchanges.length === 0) this.closeGracefully('client-closed');
-  };
+  }
 
-  private readonly onError = (error: NodeJS.ErrnoException): void => {
+  failed(error: NodeJS.ErrnoException): void {
+    this.ensureParts();
     const code = error.code;
     this.reason ??= code === 'ECONNRESET' || code === 'EPIPE' ? 'client-closed' : 'error';
     if (this.reason === 'error') this.responder.report(null, error);
-  };
+  }
 
-  private readonly onDrain = (): void => {
+  drained(): void {
+    this.ensureParts();
     this.queue.onDrain();
     this.updateState();
-  };
+  }
 
-  private readonly onClose = (): void => {
+  closed(): void {
+    this.ensureParts();
     if (this.gone) return;
     this.writeState = WRITE_CLOSED;
     const reason = this.reason ?? 'client-closed';
     this.reason = reason;
     this.responder.abandon(new Error(`connection closed (${reason})`));
     this.deadlines.allOff();
-    this.stateLink.unlink();
+    this.unlink();
     if (this.socket !== null) this.detach(this.socket);
     this.reader.close();
     this.reader.reading = null;
@@ -336,7 +315,7 @@ export class Connection implements WriteSink, RequestOrigin {
       obs.emit('close', { connection: this.id, reason, requests: this.requests, bytesIn: this.bytesIn, bytesOut: this.bytesOut });
     }
     this.host.released(this, reason);
-  };
+  }
 
   /** An accepted upgrade's turn came (every response before it is in the socket): the socket goes, once this
    * parse has ended and every byte past the head is held (upgrade.ts). */
@@ -346,67 +325,8 @@ export class Connection implements WriteSink, RequestOrigin {
 
   /** Forgets the socket, and takes every listener of ours off it. */
   detach(socket: Socket): void {
-    socket.off('data', this.onData);
-    socket.off('end', this.onEnd);
-    socket.off('error', this.onError);
-    socket.off('close', this.onClose);
-    socket.off('drain', this.onDrain);
+    unlisten(socket);
     this.socket = null;
-  }
-
-  pauseSocket(): void {
-    this.socket?.pause();
-  }
-
-  resumeSocket(): void {
-    this.socket?.resume();
-  }
-
-  // ---- WriteSink ----------------------------------------------------------------------------------------
-
-  write(data: string | Uint8Array, encoding: BufferEncoding): boolean {
-    const socket = this.socket;
-    if (socket === null || socket.destroyed || socket.writableEnded) return true;
-    return socket.write(data, encoding);
-  }
-
-  cork(): void {
-    this.socket?.cork();
-  }
-
-  uncork(): void {
-    this.socket?.uncork();
-  }
-
-  get writableLength(): number {
-    return this.socket === null ? 0 : this.socket.writableLength;
-  }
-
-  // ---- RequestOrigin ------------------------------------------------------------------------------------
-
-  remoteAddress(): string {
-    if (this.addressCache === null) {
-      this.addressCache = this.socket?.remoteAddress ?? '';
-      this.portCache = this.socket?.remotePort ?? 0;
-    }
-    return this.addressCache;
-  }
-
-  remotePort(): number {
-    this.remoteAddress();
-    return this.portCache;
-  }
-
-  rawSocket(): Socket | null {
-    return this.socket;
-  }
-
-  get trustProxy(): TrustFunction | null {
-    return this.host.config.trustProxy;
-  }
-
-  encrypted(): boolean {
-    return (this.socket as { encrypted?: boolean } | null)?.encrypted === true;
   }
 
   // ---- state registry -----------------------------------------------------------------------------------
@@ -419,7 +339,7 @@ export class Connection implements WriteSink, RequestOrigin {
   updateState(): void {
     if (this.closing) return;
     const exchanges = this.queue.exchanges;
-    const f = this.sides;
+    const f = SIDES;
     f.write = this.writeState;
     f.sending = exchanges.length > 0 && (exchanges[0] as Exchange).state === EX_SENDING;
     f.inBody = this.reader.inBody;
@@ -433,13 +353,15 @@ export class Connection implements WriteSink, RequestOrigin {
     const previous = this.state;
     this.state = state;
     const host = this.host;
-    (host.states[state] as LinkedList<Connection>).append(this.stateLink);
     if (state === ST_IDLE) {
-      this.deadlines.idle(this.reader.parser !== null);
+      const t = this.now();
+      host.idleDeadlines.enter(this, t); // the idle state list: entering it arms the idle deadline
+      this.deadlines.idle(this.reader.parser !== null, t);
       const obs = host.observer;
       if (obs.idle.on) obs.emit('idle', { connection: this.id, requests: this.requests });
-    } else if (previous === ST_IDLE) {
-      this.deadlines.idleOff();
+    } else {
+      (host.states[state] as LinkedList<Connection>).append(this);
+      if (previous === ST_IDLE) this.deadlines.idleOff();
     }
   }
 }

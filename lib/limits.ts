@@ -63,6 +63,11 @@ export const MAX_REQUESTS_PER_CONNECTION = 0;
  * requests, and thousands of idle connections hold no parser at all. */
 export const PARSER_RETURN_DELAY = 1_000;
 
+/** Idle connections that keep their parser and parts for a quick next request (a keep-alive load of this many
+ * connections never gives them up between requests); past it, the one idle longest gives them up at once, so
+ * that a burst of thousands of idle connections costs little more than their sockets. */
+export const WARM_IDLE_CONNECTIONS = 256;
+
 /** Free-list sizes: enough to absorb churn without pinning memory after a spike. */
 export const CONNECTION_FREE_LIST = 1024;
 export const PARSER_FREE_LIST = 1024;

@@ -1,5 +1,6 @@
-// Intrusive doubly linked lists: a connection owns one Link per list it can be in, so joining, leaving and
-// moving between lists is O(1) and allocates nothing.
+// Intrusive doubly linked lists: joining, leaving and moving between lists is O(1) and allocates nothing. A
+// connection is itself the link of its state list (it extends Link); the deadlines it may have besides are
+// Links it makes on first use.
 //
 // A DeadlineList holds links whose deadlines all come from one fixed timeout. Appending `now + timeout` at
 // the tail therefore keeps the list in deadline order by construction, and a sweep only looks at the head.
@@ -13,8 +14,9 @@ export class Link<T> {
   deadline = 0;
   readonly owner: T;
 
-  constructor(owner: T) {
-    this.owner = owner;
+  /** Without an owner the link is its own (intrusive: an object that extends Link is its list node). */
+  constructor(owner?: T) {
+    this.owner = owner ?? (this as unknown as T);
   }
 
   get linked(): boolean {
@@ -82,6 +84,21 @@ export class DeadlineList<T> extends LinkedList<T> {
     if (this.timeout <= 0) return;
     link.deadline = now + this.timeout;
     this.append(link);
+  }
+
+  /** Appends the link whatever the timeout, for a list that is also a state list (every member counts); with
+   * a timeout of 0 or less it never expires. */
+  enter(link: Link<T>, now: number): void {
+    link.deadline = this.timeout > 0 ? now + this.timeout : Number.POSITIVE_INFINITY;
+    this.append(link);
+  }
+
+  /** Removes the link that expires first and returns its owner, or null if the list is empty. */
+  shift(): T | null {
+    const link = this.head;
+    if (link === null) return null;
+    this.remove(link);
+    return link.owner;
   }
 
   /** Removes and returns the owners whose deadline has passed, oldest first. */

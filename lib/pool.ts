@@ -11,6 +11,7 @@ import {
   type ConnectionHost,
   type StateName,
 } from './connection.js';
+import { headersExpired, idleExpired, lingerExpired, requestExpired, writeExpired } from './connection-deadlines.js';
 import { errorBody, ServiceUnavailableError } from './errors.js';
 import type { Handler } from './handle.js';
 import * as limits from './limits.js';
@@ -77,11 +78,12 @@ export class ConnectionPool implements ConnectionHost {
     this.config = config;
     this.observer = observer;
     this.handler = handler;
-    this.states = STATE_NAMES.map((name) => new LinkedList<Connection>(name));
     const idle = config.keepAliveTimeout > 0 ? config.keepAliveTimeout + config.keepAliveBuffer : 0;
+    this.idleDeadlines = new DeadlineList('idle', idle);
+    // Idle connections are listed in the order they became idle: the idle state list is the idle deadline list.
+    this.states = STATE_NAMES.map((name, state) => (state === ST_IDLE ? this.idleDeadlines : new LinkedList<Connection>(name)));
     this.headersDeadlines = new DeadlineList('headers', config.headersTimeout);
     this.requestDeadlines = new DeadlineList('request', config.requestTimeout);
-    this.idleDeadlines = new DeadlineList('idle', idle);
     this.writeDeadlines = new DeadlineList('write', config.writeTimeout);
     this.lingerDeadlines = new DeadlineList('linger', config.closeLinger);
     this.parkDeadlines = new DeadlineList('park', limits.PARSER_RETURN_DELAY);
@@ -180,11 +182,11 @@ export class ConnectionPool implements ConnectionHost {
   /** Fires what has expired. Each list is in deadline order, so this looks at expired links only. */
   sweep(): void {
     const t = this.config.clock();
-    this.headersDeadlines.expire(t, (c) => c.headersTimedOut());
-    this.requestDeadlines.expire(t, (c) => c.requestTimedOut());
-    this.idleDeadlines.expire(t, (c) => c.idleTimedOut());
-    this.writeDeadlines.expire(t, (c) => c.writeTimedOut());
-    this.lingerDeadlines.expire(t, (c) => c.lingerTimedOut());
+    this.headersDeadlines.expire(t, headersExpired);
+    this.requestDeadlines.expire(t, requestExpired);
+    this.idleDeadlines.expire(t, idleExpired);
+    this.writeDeadlines.expire(t, writeExpired);
+    this.lingerDeadlines.expire(t, lingerExpired);
     this.parkDeadlines.expire(t, (c) => c.parked());
     if (this.openCount === 0 && this.sweeper !== null) {
       clearInterval(this.sweeper);

@@ -20,6 +20,11 @@ export const PAUSE_BODY = 2; // the handler has not read the buffered body
 export const PAUSE_WRITE = 4; // the socket is not taking our writes
 export const PAUSE_UPGRADE = 8; // an upgrade request's handler has not decided: what follows may not be HTTP
 
+// Facts handed to Exchange.forRequest and closeAtHead, filled in place (no object per request), one for all
+// connections: each is read at once and never kept.
+const REQUEST_FACTS: RequestFacts = { isHead: false, http11: true, keepAlive: true, contentLength: -1, hasBody: false };
+const HEAD_FACTS: HeadFacts = { keepAlive: true, requests: 0, maxRequests: 0, shuttingDown: false };
+
 export class RequestReader implements ParserEvents {
   state: ReadState = READ_OPEN;
   parser: RequestParser | null = null;
@@ -34,9 +39,6 @@ export class RequestReader implements ParserEvents {
   parsing = false;
   private resumeScheduled = false;
   private readonly conn: Connection;
-  // Facts handed to Exchange.forRequest and closeAtHead, filled in place (no object per request).
-  private readonly requestFacts: RequestFacts = { isHead: false, http11: true, keepAlive: true, contentLength: -1, hasBody: false };
-  private readonly headFacts: HeadFacts = { keepAlive: true, requests: 0, maxRequests: 0, shuttingDown: false };
 
   constructor(conn: Connection) {
     this.conn = conn;
@@ -52,6 +54,21 @@ export class RequestReader implements ParserEvents {
     this.unparsed = null;
     this.parsing = false;
     this.resumeScheduled = false;
+  }
+
+  /** Between requests, holding nothing and with nothing scheduled: an idle connection may drop this reader
+   * (a new one is the same) once its parser is given back. */
+  get vacant(): boolean {
+    return (
+      this.state === READ_OPEN &&
+      this.paused === 0 &&
+      !this.resumeScheduled &&
+      !this.parsing &&
+      this.unparsed === null &&
+      this.reading === null &&
+      this.upgrading === null &&
+      !this.inMessage
+    );
   }
 
   get inMessage(): boolean {
@@ -233,7 +250,7 @@ export class RequestReader implements ParserEvents {
     const config = host.config;
     const hasBody = head.chunked || head.contentLength > 0;
     const responder = conn.responder;
-    const rf = this.requestFacts;
+    const rf = REQUEST_FACTS;
     rf.isHead = head.method === 'HEAD';
     rf.http11 = head.versionMinor >= 1;
     rf.keepAlive = head.keepAlive;
@@ -253,7 +270,7 @@ export class RequestReader implements ParserEvents {
       ex.tStart = conn.now();
       req.timings = { start: ex.tStart, parse: 0, handle: 0, serialize: 0, frame: 0, write: 0 };
     }
-    const hf = this.headFacts;
+    const hf = HEAD_FACTS;
     hf.keepAlive = head.keepAlive;
     hf.requests = requests;
     hf.maxRequests = config.maxRequestsPerConnection;

@@ -13,20 +13,22 @@ import type { QueueOwner } from './write-queue.js';
 import type { Connection } from './connection.js';
 import { notUpgradable, Upgrade, type UpgradeCallback } from './upgrade.js';
 
+// Facts for the keep-alive decisions, filled in place: no object per response on the hot path, and one for all
+// connections (each is read by a pure function at once and never kept).
+const RELEASE_FACTS: ReleaseFacts = { requestComplete: false, hasBody: false, continueWanted: false, received: 0, highWaterMark: 0 };
+const RESPONSE_FACTS: ResponseFacts = {
+  keepAlive: true,
+  responseCloses: false,
+  closeDelimited: false,
+  isHead: false,
+  shuttingDown: false,
+  unreadBody: 0,
+  maxDiscard: 0,
+};
+
 export class Responder implements ExchangeOwner, QueueOwner {
   private readonly conn: Connection;
   private blockedAt = 0; // when writes blocked (for the drain event)
-  // Facts for the keep-alive decisions, filled in place: no object per response on the hot path.
-  private readonly releaseFacts: ReleaseFacts = { requestComplete: false, hasBody: false, continueWanted: false, received: 0, highWaterMark: 0 };
-  private readonly responseFacts: ResponseFacts = {
-    keepAlive: true,
-    responseCloses: false,
-    closeDelimited: false,
-    isHead: false,
-    shuttingDown: false,
-    unreadBody: 0,
-    maxDiscard: 0,
-  };
 
   constructor(conn: Connection) {
     this.conn = conn;
@@ -169,7 +171,7 @@ export class Responder implements ExchangeOwner, QueueOwner {
   /** May the front response go now? See keep-alive.ts `release`. */
   releasable(ex: Exchange): boolean {
     const body = ex.body;
-    const f = this.releaseFacts;
+    const f = RELEASE_FACTS;
     f.requestComplete = ex.requestComplete;
     f.hasBody = body !== null;
     f.continueWanted = ex.continueState === CONTINUE_WANTED;
@@ -188,7 +190,7 @@ export class Responder implements ExchangeOwner, QueueOwner {
     const config = host.config;
     const framing = chooseFraming(res.status, res.kind, res.declaredLength, ex.http11);
     const body = ex.body;
-    const f = this.responseFacts;
+    const f = RESPONSE_FACTS;
     f.keepAlive = ex.keepAlive;
     f.responseCloses = res.headers.close;
     f.closeDelimited = framing === FRAME_CLOSE;

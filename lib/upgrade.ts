@@ -52,7 +52,7 @@ export function handOff(conn: Connection, socket: Socket, accept: UpgradeCallbac
   conn.writeState = WRITE_CLOSED;
   conn.queue.close(undefined);
   conn.deadlines.allOff();
-  conn.stateLink.unlink();
+  conn.unlink(); // from its state list
   conn.detach(socket);
   conn.host.upgraded(conn, socket);
   // As node:http does: neither paused nor flowing, so the new owner's 'data' listener starts the flow.

@@ -194,13 +194,19 @@ export class WriteQueue implements BodyOutput {
     if (turn !== null) turn();
   }
 
-  /** Drops the arrays' grown storage while the connection is idle (it has nothing queued then). */
-  compact(): void {
-    if (this.exchanges.length === 0) this.exchanges = [];
-    if (this.pendingCount === 0) {
-      this.pending = [];
-      this.encodings = [];
-    }
+  /** Nothing queued, scheduled or awaited: an idle connection may drop this queue (a new one is the same). */
+  get vacant(): boolean {
+    return (
+      this.exchanges.length === 0 &&
+      this.pendingCount === 0 &&
+      this.batching === 0 &&
+      !this.flushScheduled &&
+      !this.turnScheduled &&
+      !this.blocked &&
+      !this.closed &&
+      this.drainWaiter === null &&
+      this.turnWaiter === null
+    );
   }
 
   /** Writes what this tick queued. */

@@ -11,6 +11,7 @@ import type { Request } from '../../lib/request.js';
 import { reply } from '../../lib/result.js';
 import { Observer, type CloseReason } from '../../lib/stages.js';
 import { MemorySocket } from '../../lib/inject-socket.js';
+import { PARSER_RETURN_DELAY, WARM_IDLE_CONNECTIONS } from '../../lib/limits.js';
 import { CLOSE, DATE, normalize, textResponse } from '../helpers/exact.js';
 import { pieces, prng } from '../helpers/wire.js';
 
@@ -455,6 +456,80 @@ test('an idle connection gives its parser back, and takes one again for the next
   assert.is(r.pool.stats().free.parsers, 1);
   await r.send(socket, GET('/2'));
   assert.is(socket.text(), textResponse('/1') + textResponse('/2'));
+  assert.equal(r.closes(), {});
+});
+
+test('past WARM_IDLE_CONNECTIONS idle connections the one idle longest gives its parser back at once; every one then serves a pipeline split at random', async () => {
+  const r = rig(echoPath);
+  const n = WARM_IDLE_CONNECTIONS + 40;
+  const sockets: FakeSocket[] = [];
+  for (let i = 0; i < n; i++) {
+    const socket = r.open();
+    sockets.push(socket);
+    await r.send(socket, GET(`/first/${i}`), i);
+  }
+  assert.is(r.byState().idle, n);
+  // Each connection past the cap parked the longest idle one, whose parser the next one took: one is left over.
+  assert.is(r.pool.stats().free.parsers, 1, 'the burst held WARM_IDLE_CONNECTIONS + 1 parsers, not one per connection');
+  await r.advance(PARSER_RETURN_DELAY);
+  assert.is(r.pool.stats().free.parsers, WARM_IDLE_CONNECTIONS + 1, 'every idle connection is parked');
+  for (let i = 0; i < n; i++) {
+    const socket = sockets[i] as FakeSocket;
+    await r.send(socket, `\r\n${GET(`/a/${i}`)}${POST(`/b/${i}`, 3, 'xyz')}${GET(`/c/${i}`)}`, 1000 + i);
+    const first = textResponse(`/first/${i}`);
+    assert.is(socket.text(), first + textResponse(`/a/${i}`) + textResponse(`/b/${i}`) + textResponse(`/c/${i}`), `connection ${i}`);
+  }
+  assert.is(r.byState().idle, n);
+  assert.equal(r.closes(), {});
+  assert.is(r.pool.stats().requests, 4 * n);
+});
+
+test('a parked connection: empty lines keep it idle, its idle deadline runs on, a FIN closes it', async () => {
+  const r = rig(echoPath, { keepAliveTimeout: 5000, keepAliveBuffer: 0 });
+  const [a, b] = [r.open(), r.open()];
+  await r.send(a, GET('/a'));
+  await r.send(b, GET('/b'));
+  await r.advance(PARSER_RETURN_DELAY);
+  assert.is(r.pool.stats().free.parsers, 2, 'both parked');
+  await r.send(a, '\r\n\r\n');
+  assert.is(r.byState().idle, 2, 'empty lines start nothing');
+  await r.advance(PARSER_RETURN_DELAY);
+  assert.is(r.pool.stats().free.parsers, 2, 'the parser the empty lines took is given back');
+  b.endInput();
+  await flush();
+  assert.equal(r.closes(), { 'client-closed': 1 });
+  await r.advance(5000 - 2 * PARSER_RETURN_DELAY);
+  assert.equal(r.closes(), { 'client-closed': 1, 'idle-timeout': 1 }, 'the idle deadline ran from the response, empty lines or not');
+  assert.is(a.text(), textResponse('/a'));
+});
+
+test('parked connections: shutdown closes them, a reset closes one, and a new socket on a recycled one is served', async () => {
+  const r = rig(echoPath);
+  const [a, b] = [r.open(), r.open()];
+  await r.send(a, GET('/a'));
+  await r.send(b, GET('/b'));
+  await r.advance(PARSER_RETURN_DELAY);
+  b.emit('error', Object.assign(new Error('reset'), { code: 'ECONNRESET' }));
+  b.destroy();
+  r.pool.shutdownAll();
+  await flush();
+  assert.equal(r.closes(), { 'client-closed': 1, 'server-closing': 1 });
+  assert.is(r.pool.stats().open, 0);
+  r.pool.draining = false;
+  const c = r.open(); // a recycled connection object, parked when it was closed
+  await r.send(c, GET('/c') + GET('/d'), 3);
+  assert.is(c.text(), textResponse('/c') + textResponse('/d'));
+});
+
+test('keepAliveTimeout 0: idle connections are counted and kept, never timed out', async () => {
+  const r = rig(echoPath, { keepAliveTimeout: 0 });
+  const socket = r.open();
+  await r.send(socket, GET('/1'));
+  await r.advance(3_600_000);
+  assert.is(r.byState().idle, 1);
+  await r.send(socket, GET('/2'));
+  const noHint = (body: string): string => textResponse(body).replace('Keep-Alive: timeout=5\r\n', '');
+  assert.is(socket.text(), noHint('/1') + noHint('/2'));
   assert.equal(r.closes(), {});
 });
 
