@@ -8,6 +8,7 @@
 // connection, which the client sees as a hang-up).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { haproxyConfig, nginxConfig } from '../helpers/balancer-configs.js';
 import { ensureInstalled, freePort, runBalancer, type Balancer } from '../helpers/balancers.js';
 import { spawnDemo, type Child } from '../helpers/child.js';
 import { drainLoad } from '../helpers/drain-load.js';
@@ -19,66 +20,6 @@ const LOOPS = 4;
 const ANSWERS = 20;
 /** The longest wait for them, ms (a busy machine is slow, not wrong). */
 const LOAD_WAIT = 5000;
-
-/** The README's HAProxy configuration with two backends and its retry lines. */
-function haproxyConfig(front: number, backs: number[]): string {
-  return `global
-  maxconn 256
-
-defaults
-  mode http
-  option http-keep-alive
-  timeout connect 2s
-  timeout client 30s
-  timeout server 30s
-  timeout http-keep-alive 30s
-  retries 3
-  option redispatch 1
-  retry-on conn-failure empty-response
-
-frontend web
-  bind 127.0.0.1:${front}
-  default_backend h1wire
-
-backend h1wire
-${backs.map((port, i) => `  server app${i + 1} 127.0.0.1:${port} send-proxy-v2 source 127.0.0.2`).join('\n')}
-`;
-}
-
-/** The README's nginx configuration with two backends. */
-function nginxConfig(dir: string, front: number, backs: number[]): string {
-  return `daemon off;
-master_process off;
-worker_processes 1;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log;
-events { worker_connections 128; }
-http {
-  access_log off;
-  client_body_temp_path ${dir}/body;
-  proxy_temp_path ${dir}/proxy;
-  fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi;
-  scgi_temp_path ${dir}/scgi;
-
-  upstream h1wire {
-${backs.map((port) => `    server 127.0.0.1:${port};`).join('\n')}
-    keepalive 16;
-  }
-  server {
-    listen 127.0.0.1:${front};
-    location / {
-      proxy_pass http://h1wire;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_set_header Host $http_host;
-      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-      proxy_bind 127.0.0.2;
-    }
-  }
-}
-`;
-}
 
 async function stopOneBackendUnderLoad(front: number, stopping: Child): Promise<void> {
   let phase = 'before SIGTERM';

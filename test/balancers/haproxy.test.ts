@@ -4,31 +4,9 @@
 import http from 'node:http';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { haproxyConfig } from '../helpers/balancer-configs.js';
 import { ensureInstalled, freePort, runBalancer } from '../helpers/balancers.js';
 import { spawnDemo } from '../helpers/child.js';
-
-/** The README's configuration, with the ports filled in. */
-function haproxyConfig(front: number, back: number): string {
-  return `global
-  maxconn 256
-
-defaults
-  mode http
-  option http-keep-alive
-  timeout connect 2s
-  timeout client 30s
-  timeout server 30s
-  timeout http-keep-alive 30s
-
-frontend web
-  bind 127.0.0.1:${front}
-  default_backend h1wire
-
-backend h1wire
-  # PROXY v2 names the client; keep-alive to the server is on by default in mode http.
-  server app1 127.0.0.1:${back} send-proxy-v2 source 127.0.0.2
-`;
-}
 
 function get(agent: http.Agent, port: number, path: string): Promise<{ socketPort: number; body: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
@@ -46,7 +24,7 @@ test('HAProxy, PROXY v2 + keep-alive: the client\'s address and port reach the h
   const haproxy = ensureInstalled('haproxy');
   const demo = await spawnDemo(['--proxy-protocol', '--keep-alive-timeout', '65000']);
   const front = await freePort();
-  const lb = await runBalancer(haproxy, 'haproxy.cfg', () => haproxyConfig(front, demo.port), (dir) => ['-db', '-f', `${dir}/haproxy.cfg`], front);
+  const lb = await runBalancer(haproxy, 'haproxy.cfg', () => haproxyConfig(front, [demo.port]), (dir) => ['-db', '-f', `${dir}/haproxy.cfg`], front);
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   try {
     const seen = [];

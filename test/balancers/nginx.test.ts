@@ -4,44 +4,9 @@
 import http from 'node:http';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { nginxConfig } from '../helpers/balancer-configs.js';
 import { ensureInstalled, freePort, runBalancer } from '../helpers/balancers.js';
 import { spawnDemo } from '../helpers/child.js';
-
-/** The README's configuration (the http block), with the ports filled in; the rest runs nginx from a directory. */
-function nginxConfig(dir: string, front: number, back: number): string {
-  return `daemon off;
-master_process off;
-worker_processes 1;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log;
-events { worker_connections 128; }
-http {
-  access_log off;
-  client_body_temp_path ${dir}/body;
-  proxy_temp_path ${dir}/proxy;
-  fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi;
-  scgi_temp_path ${dir}/scgi;
-
-  upstream h1wire {
-    server 127.0.0.1:${back};
-    keepalive 16;                  # idle connections kept to the backend
-  }
-  server {
-    listen 127.0.0.1:${front};
-    location / {
-      proxy_pass http://h1wire;
-      proxy_http_version 1.1;        # keep-alive needs HTTP/1.1 upstream
-      proxy_set_header Connection "";
-      proxy_set_header Host $http_host;
-      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-      proxy_set_header X-Forwarded-Proto $scheme;
-      proxy_bind 127.0.0.2;
-    }
-  }
-}
-`;
-}
 
 function get(port: number, path: string, headers: Record<string, string> = {}): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
@@ -59,7 +24,7 @@ test('nginx, upstream keepalive + X-Forwarded-For: the client\'s address is req.
   const nginx = ensureInstalled('nginx');
   const demo = await spawnDemo(['--trust-proxy', '127.0.0.2', '--keep-alive-timeout', '65000']);
   const front = await freePort();
-  const lb = await runBalancer(nginx, 'nginx.conf', (dir) => nginxConfig(dir, front, demo.port), (dir) => ['-p', dir, '-e', `${dir}/error.log`, '-c', `${dir}/nginx.conf`], front);
+  const lb = await runBalancer(nginx, 'nginx.conf', (dir) => nginxConfig(dir, front, [demo.port]), (dir) => ['-p', dir, '-e', `${dir}/error.log`, '-c', `${dir}/nginx.conf`], front);
   try {
     for (let i = 0; i < 8; i++) {
       // Every client request on a new connection; a spoofed X-Forwarded-For on every other one.
