@@ -10,6 +10,8 @@ import { prng } from '../helpers/wire.js';
 
 let app: Running;
 let handled = 0;
+/** Requests to /keep, as the handler got them (README: a Request is never reused; a handler may keep it). */
+const kept: Request[] = [];
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -26,6 +28,9 @@ async function handler(req: Request): Promise<unknown> {
       return 'did not read it';
     case '/echo':
       return await req.body.text();
+    case '/keep':
+      kept.push(req);
+      return 'kept';
     case '/say-close':
       return { status: 200, headers: { Connection: 'close' }, body: 'bye' };
     default:
@@ -100,6 +105,25 @@ test('pipelined requests are answered in request order while async handlers fini
   }
   // 24 is past the default pipeline depth (16): reading pauses and resumes on the way.
   await expectExact(app.port, request, expected, { closes: false, responses: 24 });
+});
+
+test('a Request kept after its response keeps its own target and headers while later requests reuse the connection', async () => {
+  // Variants run at once on their own connections: each tags its requests (v=) to find its own.
+  await everyVariant(async (variant) => {
+    const tag = `${variant.split}-${variant.seed}`;
+    let request = '';
+    for (let i = 0; i < 20; i++) request += `GET /keep?v=${tag}&n=${i} HTTP/1.1\r\nHost: h\r\nX-N: ${i}\r\nCookie: a=${i}\r\n\r\n`;
+    const r = await talk(app.port, request, { split: variant.split, seed: variant.seed, responses: 20 });
+    assert.is(r.responses.length, 20);
+    const mine = kept.filter((req) => req.query.get('v') === tag);
+    assert.is(new Set(mine).size, 20, 'twenty distinct Request objects');
+    mine.forEach((req, i) => {
+      assert.is(req.target, `/keep?v=${tag}&n=${i}`);
+      assert.is(req.header('x-n'), String(i));
+      assert.is(req.headers.cookie, `a=${i}`);
+      assert.equal(req.rawHeaders, ['Host', 'h', 'X-N', String(i), 'Cookie', `a=${i}`]);
+    });
+  });
 });
 
 test('pipelined mix: bodies, HEAD and errors stay in order; the last request closes', async () => {
