@@ -22,6 +22,8 @@ export interface ServerOptions {
   gcHook?: boolean;
   /** Preload loop-hook.js: loop() then reports the event-loop delay and GC pauses since the last call. */
   loopHook?: boolean;
+  /** More node flags (e.g. --perf-basic-prof, so that perf can name JIT code). */
+  nodeFlags?: readonly string[];
 }
 
 /** What loop-hook.js reports, since its previous report (ms). */
@@ -106,6 +108,7 @@ export interface RunningServer<Id extends string = ServerId> {
 export function startServer<Id extends string>(spec: ServerSpec<Id>, options: ServerOptions, maxSeconds: number, startMs = 15_000): Promise<RunningServer<Id>> {
   const nodeArgs = options.gcHook === true ? ['--expose-gc', '--import', pathToFileURL(here('./gc-hook.js')).href] : [];
   if (options.loopHook === true) nodeArgs.push('--import', pathToFileURL(here('./loop-hook.js')).href);
+  if (options.nodeFlags !== undefined) nodeArgs.push(...options.nodeFlags);
   const child = spawnBounded(process.execPath, [...nodeArgs, ...spec.argv(options)], {
     maxSeconds,
     raiseFdLimit: true,
