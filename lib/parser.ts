@@ -5,8 +5,9 @@
 // when something asks for them. A head split across reads is gathered at the end of each read and continued
 // in the next. The errors it answers with are in parse-errors.ts.
 //
-// Events are queued while llhttp runs and delivered after it returns, so no user code ever runs inside the
-// WebAssembly call, and all the requests one read brings are parsed before the first is dispatched.
+// Events are queued while llhttp runs and delivered after it returns (parse-events.ts), so no user code ever
+// runs inside the WebAssembly call, and all the requests one read brings are parsed before the first is
+// dispatched.
 import { LLHTTP, Llhttp, PARSER_TYPE, type LlhttpSink } from '../native-free/llhttp.js';
 import { HttpError, UriTooLongError, VersionNotSupportedError } from './errors.js';
 import { HeadFields } from './head-fields.js';
@@ -15,8 +16,10 @@ import { EmptyLineCounter } from './empty-lines.js';
 import { bodyTooLarge, headTooLarge, llhttpError, overheadTooLarge, tooManyFields } from './parse-errors.js';
 import { checkHead, type RequestHead } from './request-rules.js';
 import { upgradeOffer } from './upgrade.js';
+import { ParseEventQueue, type ParserEvents } from './parse-events.js';
 
 export type { RequestHead } from './request-rules.js';
+export type { ParserEvents } from './parse-events.js';
 export { MAX_EMPTY_LINES } from './parse-errors.js';
 
 export interface ParserLimits {
@@ -27,22 +30,10 @@ export interface ParserLimits {
   maxChunkOverhead: number;
 }
 
-/** What the parser tells its owner, in stream order, always outside the llhttp call. */
-export interface ParserEvents {
-  onHead(head: RequestHead): void;
-  onBody(chunk: Buffer): void;
-  /** The message is complete; `trailers` are the chunked trailer fields (name, value, …), or null. */
-  onMessageEnd(trailers: string[] | null): void;
-}
-
 /** `execute` results. */
 export const PARSE_DONE = 0; // the whole chunk was consumed
 export const PARSE_PAUSED = 1; // stopped after a message at `offset` (budget used up, or the message closes)
 export const PARSE_ERROR = 2; // `error` says why; nothing more can be parsed on this connection
-
-const HEAD = 0;
-const BODY = 1;
-const END = 2;
 
 const STAGE_IDLE = 0; // between messages
 const STAGE_HEAD = 1; // request line and header section
@@ -101,11 +92,8 @@ export class RequestParser implements LlhttpSink {
   private failure: HttpError | null = null; // the first failure, reported when execute returns
   private failedMethod = '';
 
-  // Queued events, delivered after llhttp returns.
-  // Slots are reused (truncating an array is not free); `queued` says how many are live.
-  private kinds: number[] = [];
-  private payloads: unknown[] = [];
-  private queued = 0;
+  // Events, delivered after llhttp returns.
+  private readonly outbox = new ParseEventQueue();
 
   constructor(limits: ParserLimits) {
     this.limits = limits;
@@ -130,14 +118,14 @@ export class RequestParser implements LlhttpSink {
     this.empty.reset();
     this.resetAfterPause = false;
     this.upgradeOffered = false;
-    this.dropEvents();
+    this.outbox.clear();
   }
 
   /** Detaches from its owner (the parser goes back to a free list). */
   unbind(): void {
     this.events = null;
     this.chunk = EMPTY;
-    this.dropEvents();
+    this.outbox.clear();
   }
 
   /** Releases the WebAssembly side for good. */
@@ -197,12 +185,12 @@ export class RequestParser implements LlhttpSink {
         this.checkOverhead = false;
         if (this.consumed - this.lastDataEnd > this.limits.maxChunkOverhead) {
           this.fail(overheadTooLarge(this.limits));
-          this.payloads[--this.queued] = undefined; // its end: the message failed, it did not complete
+          this.outbox.dropLast(); // its end: the message failed, it did not complete
         }
       }
       if (this.failure !== null || this.stop) break;
     }
-    this.deliver();
+    this.outbox.deliver(this.events);
     const error = this.failure;
     if (error === null && ret === LLHTTP.OK) return PARSE_DONE;
     this.offset = at;
@@ -227,34 +215,6 @@ export class RequestParser implements LlhttpSink {
    * that is, until its target began): an answer to HEAD, even an error, carries no body. */
   get method(): string {
     return this.stage === STAGE_IDLE ? this.failedMethod : this.methodName;
-  }
-
-  private deliver(): void {
-    const events = this.events;
-    const kinds = this.kinds;
-    const payloads = this.payloads;
-    const n = this.queued;
-    this.queued = 0;
-    if (events === null) return;
-    for (let i = 0; i < n; i++) {
-      const kind = kinds[i];
-      const payload = payloads[i];
-      payloads[i] = undefined; // do not keep heads and chunks alive until the slot is reused
-      if (kind === HEAD) events.onHead(payload as RequestHead);
-      else if (kind === BODY) events.onBody(payload as Buffer);
-      else events.onMessageEnd(payload as string[] | null);
-    }
-  }
-
-  private emit(kind: number, payload: unknown): void {
-    const i = this.queued++;
-    this.kinds[i] = kind;
-    this.payloads[i] = payload;
-  }
-
-  private dropEvents(): void {
-    for (let i = 0; i < this.queued; i++) this.payloads[i] = undefined;
-    this.queued = 0;
   }
 
   /** The chunk is used up mid-message: keep what the spans point at, and check the limits so far. */
@@ -375,7 +335,7 @@ export class RequestParser implements LlhttpSink {
     this.lastDataEnd = end;
     this.spans.lastKind = 0;
     this.stage = STAGE_BODY;
-    this.emit(HEAD, head);
+    this.outbox.head(head);
     return 0;
   }
 
@@ -390,7 +350,7 @@ export class RequestParser implements LlhttpSink {
       this.lastDataEnd = start + length;
     }
     this.bodyEnd = this.base + at + length;
-    this.emit(BODY, this.chunk.subarray(at, at + length));
+    this.outbox.body(this.chunk.subarray(at, at + length));
     return 0;
   }
 
@@ -401,7 +361,7 @@ export class RequestParser implements LlhttpSink {
       const pieces = this.trailers;
       trailers = new HeadFields(pieces.text, finishFields(pieces)).raw();
     }
-    this.emit(END, trailers);
+    this.outbox.end(trailers);
     this.stage = STAGE_IDLE;
     this.spans.lastKind = 0;
     // Where it ended: after its body data when it had some and was not chunked (a chunked one pauses below,
