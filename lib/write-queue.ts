@@ -8,26 +8,19 @@
 // - Backpressure: once the sink reports full (`write()` returned false), nothing more is taken from the
 //   queue or pulled from a stream until the owner reports 'drain'. What is buffered stays under the
 //   high-water mark plus one chunk.
-// - Fairness: a stream whose chunks are always ready lets the event loop turn after a budget of work.
 //
-// What a streamed body's bytes are (chunk framing, the declared length, trailers) is its BodyEncoder's
-// business (body-encoder.ts), chosen from the exchange's framing; the queue only decides when they go out.
-// The queue never sees a socket: it writes to a WriteSink, which the connection implements.
+// A streamed body is pulled chunk by chunk by the queue's StreamPull (stream-pull.ts), which also lets the
+// event loop turn after a budget of work (fairness). What its bytes are (chunk framing, the declared length,
+// trailers) is its BodyEncoder's business (body-encoder.ts), chosen from the exchange's framing; the queue
+// and its StreamPull only decide when they go out. The queue never sees a socket: it writes to a WriteSink,
+// which the connection implements.
 import { nextTick } from 'node:process';
-import { Buffer } from 'node:buffer';
-import { bodyEncoder, type BodyEncoder, type BodyOutput } from './body-encoder.js';
+import type { BodyOutput } from './body-encoder.js';
 import { sliceSource } from './body-source.js';
-import { StreamAbortedError } from './errors.js';
 import { CONTINUE_DUE, CONTINUE_SENT, EX_DONE, EX_READY, EX_SENDING, type Exchange } from './exchange.js';
-import { BODY_WHOLE, FRAME_NONE, headerBlock } from './frame.js';
-import type { HeaderInput } from './result.js';
+import { FRAME_NONE } from './frame.js';
 import type { Chunk } from './serializers/serializer.js';
-
-/** Framing work (bytes, each chunk counted as at least STREAM_CHUNK_WORK) a stream may do before it lets the
- * event loop turn: ~1 ms of work, so one connection's fast producer cannot starve the others. */
-const STREAM_TURN_WORK = 256 * 1024;
-/** What one chunk costs beyond its bytes (its promise, framing line, bookkeeping), in byte-equivalents. */
-const STREAM_CHUNK_WORK = 256;
+import { StreamPull } from './stream-pull.js';
 
 export interface WriteSink {
   write(data: Chunk, encoding: BufferEncoding): boolean;
@@ -77,15 +70,15 @@ export class WriteQueue implements BodyOutput {
   private pendingBytes = 0;
   private batching = 0;
   private flushScheduled = false;
-  private drainWaiter: (() => void) | null = null;
-  private turnScheduled = false;
-  private turnWaiter: (() => void) | null = null;
   private closed = false;
+  /** The front exchange's streamed body, when it has one, is pulled here. */
+  private readonly streamPull: StreamPull;
 
   constructor(sink: WriteSink, owner: QueueOwner, highWaterMark: number) {
     this.sink = sink;
     this.owner = owner;
     this.highWaterMark = highWaterMark;
+    this.streamPull = new StreamPull(this, owner, highWaterMark);
   }
 
   /** Bytes that will be written at the end of this tick. */
@@ -131,9 +124,9 @@ export class WriteQueue implements BodyOutput {
       if (res === null) break; // cannot happen once READY; keeps the types honest
       const sendsBody = !ex.isHead && ex.framing !== FRAME_NONE;
       if (res.source !== null && sendsBody) {
-        // A stream: its head is written by pull(), with the first chunk when that comes at once.
+        // A stream: its head is written by StreamPull, with the first chunk when that comes at once.
         ex.moveTo(EX_SENDING);
-        void this.pull(ex);
+        void this.streamPull.pull(ex);
         break; // the stream pumps again when it ends
       }
       const body = res.whole;
@@ -141,7 +134,7 @@ export class WriteQueue implements BodyOutput {
         // A large whole body leaves in slices as the socket drains, through the stream path (see sliceSource).
         res.source = sliceSource(body, this.highWaterMark);
         ex.moveTo(EX_SENDING);
-        void this.pull(ex);
+        void this.streamPull.pull(ex);
         break;
       }
       if (sendsBody && body !== null && typeof body === 'string' && (res.byteLength === body.length || !res.headers.latin1)) {
@@ -166,9 +159,7 @@ export class WriteQueue implements BodyOutput {
   onDrain(): void {
     if (!this.blocked) return;
     this.blocked = false;
-    const waiter = this.drainWaiter;
-    this.drainWaiter = null;
-    if (waiter !== null) waiter();
+    this.streamPull.drained();
     this.owner.drained();
     this.pump();
   }
@@ -186,12 +177,7 @@ export class WriteQueue implements BodyOutput {
       ex.cancelSource(reason);
     }
     this.exchanges.length = 0;
-    const waiter = this.drainWaiter;
-    this.drainWaiter = null;
-    if (waiter !== null) waiter();
-    const turn = this.turnWaiter;
-    this.turnWaiter = null;
-    if (turn !== null) turn();
+    this.streamPull.close();
   }
 
   /** Nothing queued, scheduled or awaited: an idle connection may drop this queue (a new one is the same). */
@@ -201,11 +187,9 @@ export class WriteQueue implements BodyOutput {
       this.pendingCount === 0 &&
       this.batching === 0 &&
       !this.flushScheduled &&
-      !this.turnScheduled &&
       !this.blocked &&
       !this.closed &&
-      this.drainWaiter === null &&
-      this.turnWaiter === null
+      this.streamPull.idle
     );
   }
 
@@ -255,161 +239,14 @@ export class WriteQueue implements BodyOutput {
     this.pendingBytes += byteLength;
   }
 
-  private complete(ex: Exchange): void {
+  /** Every byte of the front exchange's response is queued: it is done and leaves the queue. */
+  complete(ex: Exchange): void {
     ex.moveTo(EX_DONE);
     this.exchanges.shift();
     this.owner.responseDone(ex);
   }
-
-  private waitForDrain(): Promise<void> {
-    return new Promise((resolve) => {
-      this.drainWaiter = resolve;
-    });
-  }
-
-  /**
-   * Pulls a streamed body chunk by chunk, only while the sink takes more. The producer gets one turn of the
-   * event loop before the head goes out: a first chunk ready by then leaves in the same write as the head,
-   * and a producer that fails at once still gets a clean 500 (nothing was sent). A slow producer's head
-   * does not wait for it.
-   *
-   * Chunks ready in the same turn are framed into one write at its end (or earlier, once a high-water mark
-   * of them is queued). A producer whose chunks are always ready at once (a generator of tiny chunks never
-   * waits for I/O) would otherwise never let the event loop turn: after STREAM_TURN_WORK of framing work
-   * the stream waits for the next turn, so other connections are served in between. A chunk larger than
-   * the high-water mark leaves in slices as the socket drains, as a large whole body does, so a steady slow
-   * reader shows progress slice by slice.
-   */
-  private async pull(ex: Exchange): Promise<void> {
-    const res = ex.response;
-    const source = ex.source;
-    if (res === null || source === null) return;
-    const encoder = bodyEncoder(ex.framing, res.kind === BODY_WHOLE ? res.byteLength : res.declaredLength);
-    let headSent = false;
-    const sendHead = (): void => {
-      headSent = true;
-      this.push(ex.head, 'latin1', ex.head.length);
-    };
-    let work = 0; // framing work done in this turn of the event loop
-    let next: Promise<Chunk | null> | null = source.next();
-    try {
-      const settled = await Promise.race([next.then(yes, yes), oneTurn()]);
-      if (ex.aborted) return;
-      if (!settled) {
-        sendHead();
-        this.flush();
-      }
-      for (;;) {
-        if (next === null) {
-          if (work >= STREAM_TURN_WORK) {
-            await this.nextTurn();
-            work = 0;
-          }
-          if (this.blocked) await this.waitForDrain();
-          if (ex.aborted) return;
-          next = source.next();
-        }
-        const chunk = await next;
-        next = null;
-        if (ex.aborted) return;
-        if (!headSent) sendHead();
-        if (chunk === null) break;
-        const size = typeof chunk === 'string' ? Buffer.byteLength(chunk, 'utf8') : chunk.byteLength;
-        ex.bodyBytes += size;
-        if (size > this.highWaterMark) {
-          encoder.begin(size, this);
-          if (!(await this.pushSlices(ex, encoder, chunk))) return;
-          encoder.finish(this);
-          work = STREAM_TURN_WORK; // a large chunk is a turn's work on its own
-          continue;
-        }
-        encoder.data(chunk, size, this);
-        work += size > STREAM_CHUNK_WORK ? size : STREAM_CHUNK_WORK;
-        if (this.pendingBytes >= this.highWaterMark) this.flush();
-        else this.flushAtTurnEnd();
-      }
-      let trailers = '';
-      if (encoder.carriesTrailers) {
-        trailers = await trailerText(res.trailers);
-        if (ex.aborted) return;
-      }
-      encoder.end(trailers, this);
-      res.source = null;
-      this.complete(ex);
-      this.pump();
-      this.flush();
-    } catch (error) {
-      if (ex.aborted) return;
-      res.source = null;
-      source.cancel(error);
-      if (!headSent) {
-        this.owner.failedBeforeHead(ex, error);
-        return;
-      }
-      this.flush(); // what the stream produced before it failed still goes out, then the reset
-      const failure =
-        error instanceof StreamAbortedError ? error : new StreamAbortedError('the streamed body failed', 'H1W_STREAM_FAILED', error);
-      this.owner.streamFailed(ex, failure);
-    }
-  }
-
-  /** Queues the data of a chunk begun with the encoder in slices of the high-water mark, each after the last
-   * drained. False if the connection went away meanwhile. */
-  private async pushSlices(ex: Exchange, encoder: BodyEncoder, chunk: Chunk): Promise<boolean> {
-    const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
-    for (let at = 0; at < bytes.byteLength; at += this.highWaterMark) {
-      if (this.blocked) await this.waitForDrain();
-      if (ex.aborted) return false;
-      encoder.slice(bytes.subarray(at, at + this.highWaterMark), this);
-      this.flush();
-    }
-    return true;
-  }
-
-  /** Writes what is queued at the end of this turn of the event loop (setImmediate: after I/O callbacks). */
-  private flushAtTurnEnd(): void {
-    if (this.turnScheduled) return;
-    this.turnScheduled = true;
-    setImmediate(endTurn, this);
-  }
-
-  /** Resolves in the next turn of the event loop, after what is queued was written. */
-  private nextTurn(): Promise<void> {
-    this.flushAtTurnEnd();
-    return new Promise((resolve) => {
-      this.turnWaiter = resolve;
-    });
-  }
-
-  /** @internal (endTurn) */
-  turnEnded(): void {
-    this.turnScheduled = false;
-    this.flush();
-    const waiter = this.turnWaiter;
-    this.turnWaiter = null;
-    if (waiter !== null) waiter();
-  }
-}
-
-function endTurn(queue: WriteQueue): void {
-  queue.turnEnded();
-}
-
-function yes(): boolean {
-  return true;
-}
-
-/** Resolves false after the event loop has turned once (I/O and timers due have run). */
-function oneTurn(): Promise<boolean> {
-  return new Promise((resolve) => setImmediate(resolve, false));
 }
 
 function flushQueue(queue: WriteQueue): void {
   queue.flush();
-}
-
-async function trailerText(trailers: HeaderInput | (() => HeaderInput | Promise<HeaderInput>) | undefined): Promise<string> {
-  if (trailers === undefined) return '';
-  const fields = typeof trailers === 'function' ? await trailers() : trailers;
-  return headerBlock(fields).text;
 }
