@@ -23,13 +23,14 @@ import { pickLoadGenerator } from './loadgen.js';
 import { SERVERS, startServer, type RunningServer, type ServerSpec } from './servers.js';
 
 const { values } = parseArgs({
-  options: { set: { type: 'string' }, rounds: { type: 'string' }, seconds: { type: 'string' }, pipeline: { type: 'string' }, connections: { type: 'string' } },
+  options: { symbols: { type: 'string' }, set: { type: 'string' }, rounds: { type: 'string' }, seconds: { type: 'string' }, pipeline: { type: 'string' }, connections: { type: 'string' } },
 });
 const set = values.set ?? 'load';
 const rounds = Number(values.rounds ?? 2);
 const seconds = Number(values.seconds ?? 4);
 const pipeline = Number(values.pipeline ?? 1);
 const connections = Number(values.connections ?? 50);
+const topSymbols = Number(values.symbols ?? 0); // --symbols N: also the N symbols that cost each server most above the ceiling
 if (set !== 'load' && set !== 'hono') throw new Error('--set takes load or hono');
 
 if (spawnSync('perf', ['--version']).status !== 0) {
@@ -59,6 +60,8 @@ for (const spec of specs) servers.push(await startServer(spec, { path, nodeFlags
 
 // µs per request, per server, per layer, per round.
 const perRound = new Map<string, Map<Layer, number[]>>();
+// µs per request per symbol (JIT thread ids left out, so that processes compare), summed over rounds.
+const bySymbol = new Map<string, Map<string, number>>();
 const totals = new Map<string, number[]>();
 const rps = new Map<string, number[]>();
 process.stdout.write(`layers (${set}): ${rounds} rounds × ${seconds} s, ${connections} connections, pipeline ${pipeline}, ${loadgen.name}\n`);
@@ -77,6 +80,12 @@ for (let round = 0; round < rounds; round++) {
     const layers = perRound.get(s.spec.id) ?? new Map<Layer, number[]>();
     perRound.set(s.spec.id, layers);
     const sums = new Map<Layer, number>();
+    const symbols = bySymbol.get(s.spec.id) ?? new Map<string, number>();
+    bySymbol.set(s.spec.id, symbols);
+    for (const row of rows) {
+      const key = `${row.dso.replace(/ tid [0-9]+$/, '')} ${row.sym}`;
+      symbols.set(key, (symbols.get(key) ?? 0) + (row.share * eventNs) / requests / 1000 / rounds);
+    }
     for (const row of rows) sums.set(layerOf(row.dso, row.sym), (sums.get(layerOf(row.dso, row.sym)) ?? 0) + row.share);
     for (const layer of LAYERS) {
       const list = layers.get(layer) ?? [];
@@ -103,6 +112,16 @@ lines.push(`| **total** | ${ids.map((id) => `**${f(median(totals.get(id) ?? []))
 lines.push(`| above the ceiling | ${ids.map((id) => f(median(totals.get(id) ?? []) - median(totals.get(base) ?? []))).join(' | ')} |`);
 lines.push(`| req/s (median) | ${ids.map((id) => String(Math.round(median(rps.get(id) ?? [])))).join(' | ')} |`, '');
 lines.push('The kernel row grows with a server\'s own CPU: on two cores shared with the load generator, a slower server finds wrk asleep more often, and waking it (an inter-processor interrupt in this VM) is charged to the server\'s write.');
+if (topSymbols > 0) {
+  const ceiling = bySymbol.get(base) ?? new Map<string, number>();
+  for (const id of ids.slice(1)) {
+    const mine = bySymbol.get(id) ?? new Map<string, number>();
+    const keys = [...new Set([...mine.keys(), ...ceiling.keys()])];
+    const above = keys.map((k) => [k, (mine.get(k) ?? 0) - (ceiling.get(k) ?? 0)] as const).sort((a, b) => b[1] - a[1]);
+    lines.push('', `${specs.find((s) => s.id === id)?.label}: the ${topSymbols} symbols that cost most above the ceiling (µs per request, mean of rounds)`, '');
+    for (const [k, us] of above.slice(0, topSymbols)) lines.push(`    ${us.toFixed(3)}  ${k.slice(0, 140)}`);
+  }
+}
 const out = lines.join('\n') + '\n';
 process.stdout.write(`\n${out}`);
 const results = here('../../../bench/results/');
