@@ -4,23 +4,12 @@
 // formData(), cache, mode, …) builds the real Request once and delegates to it.
 //
 // The head is already parsed and checked by h1wire (Host is valid, the target is origin-, absolute- or
-// asterisk-form), so nothing is parsed again here: the URL is the scheme, Host and the target joined.
+// asterisk-form): the URL is the scheme, Host and the target joined, parsed only when not already in the form
+// fetch serializes (fetch-url.ts).
+import { urlOf } from './fetch-url.js';
 import type { Request as H1Request } from './request.js';
 
 const WebRequest = globalThis.Request;
-
-/** Scheme of the request: `https` when the connection says so (TLS, or a trusted proxy's forwarding), else `http`. */
-export function schemeOf(req: H1Request): 'http' | 'https' {
-  return req.protocol === 'https' ? 'https' : 'http';
-}
-
-/** The absolute URL of a request: an absolute-form target as sent, else scheme://Host + target. */
-export function urlOf(req: H1Request, defaultHost: string): string {
-  const target = req.target;
-  if (target.charCodeAt(0) !== 0x2f /* / */ && target !== '*') return target; // absolute-form, checked by h1wire
-  const host = req.header('host') || defaultHost; // empty or absent only on HTTP/1.0
-  return `${schemeOf(req)}://${host}${target === '*' ? '/' : target}`;
-}
 
 /** A web ReadableStream over the request body, pulled one chunk at a time: h1wire reads the socket only as fast
  * as the app reads this stream (the body's own high-water mark applies), and cancelling it discards the rest. */
