@@ -158,6 +158,21 @@ Object.defineProperty(proto, Symbol.for('nodejs.util.inspect.custom'), {
 });
 Object.setPrototypeOf(proto, WebRequest.prototype);
 
+/**
+ * What `new Request(input, init)` may build on when `input` is one of these lazy requests: undici's constructor
+ * reads its input's internal state, which only a real Request has, so it gets the real one (built now, taking
+ * over the body stream). A body already read is gone, and undici refuses such an input unless `init` brings a
+ * body of its own. Any other input is returned as it is.
+ */
+export function requestInput(input: unknown, replacesBody: boolean): unknown {
+  if (typeof input !== 'object' || input === null || !(H1 in input)) return input;
+  const self = input as Lazy;
+  if (self[REAL] === undefined && self[USED] && !replacesBody) {
+    throw new TypeError('Cannot construct a Request with a Request object that has already been used.');
+  }
+  return real(self);
+}
+
 /** The web Request for an h1wire request. `defaultHost` stands in when an HTTP/1.0 request has no Host. */
 export function toWebRequest(req: H1Request, defaultHost = 'localhost'): Request {
   const self = Object.create(proto) as Lazy;
