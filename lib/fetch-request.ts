@@ -45,6 +45,19 @@ function toArrayBuffer(bytes: Buffer): ArrayBuffer {
   return buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
 }
 
+/** Fetch's "UTF-8 decode" of a body (text(), json()): a leading byte order mark is dropped, not kept as U+FEFF
+ * (which JSON.parse refuses); invalid sequences become U+FFFD, as Buffer's decoder does too. */
+export function utf8Text(bytes: Buffer): string {
+  const bom = bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
+  return bytes.toString('utf8', bom ? 3 : 0);
+}
+
+/** The body's MIME type as fetch gives it to blob(): Content-Type parsed and serialized (`Text/Plain; a="b"` →
+ * `text/plain;a=b`, "" when it is no MIME type). undici's own parser does it, on a body-less Request. */
+function mimeTypeOf(contentType: string): Promise<string> {
+  return new WebRequest('http://h1wire.invalid/', { headers: { 'content-type': contentType } }).blob().then((blob) => blob.type);
+}
+
 const H1 = Symbol('h1wire.request');
 const URL_KEY = Symbol('url');
 const HEADERS = Symbol('headers');
@@ -125,15 +138,16 @@ const proto = {
     return readBody(this as unknown as Lazy).then((b) => new Uint8Array(toArrayBuffer(b)));
   },
   text(): Promise<string> {
-    return readBody(this as unknown as Lazy).then((b) => b.toString('utf8'));
+    return readBody(this as unknown as Lazy).then(utf8Text);
   },
   json(): Promise<unknown> {
-    return readBody(this as unknown as Lazy).then((b) => JSON.parse(b.toString('utf8')));
+    return readBody(this as unknown as Lazy).then((b) => JSON.parse(utf8Text(b)));
   },
   blob(): Promise<Blob> {
     const self = this as unknown as Lazy;
-    const type = self[H1].header('content-type');
-    return readBody(self).then((b) => new Blob([b], type === undefined ? {} : { type }));
+    // Every Content-Type field, combined as fetch combines them.
+    const type = self[H1].header('content-type') === undefined ? Promise.resolve('') : mimeTypeOf(self.headers.get('content-type') as string);
+    return Promise.all([readBody(self), type]).then(([b, t]) => new Blob([b], { type: t }));
   },
   formData(): Promise<FormData> {
     return real(this as unknown as Lazy).formData();
