@@ -33,10 +33,13 @@ export function bodyStream(req: H1Request): ReadableStream<Uint8Array> {
   );
 }
 
+/** Whether the web Request has a body (else `body` is null): RFC 9112 §6, "the presence of a message body in a
+ * request is signaled by a Content-Length or Transfer-Encoding header field", so `Content-Length: 0` is an
+ * empty body (a stream that ends at once, as on node-server) and a request with neither has none. Never for
+ * GET and HEAD, which a web Request cannot carry a body with. */
 function hasBody(req: H1Request): boolean {
   if (req.method === 'GET' || req.method === 'HEAD') return false;
-  const length = req.header('content-length');
-  return (length !== undefined && length !== '0') || req.header('transfer-encoding') !== undefined;
+  return req.header('content-length') !== undefined || req.header('transfer-encoding') !== undefined;
 }
 
 function toArrayBuffer(bytes: Buffer): ArrayBuffer {

@@ -150,6 +150,19 @@ fetchSuite('request bodies decode as fetch does: a UTF-8 BOM dropped, bad bytes 
   assert.is(none.body.toString(), '[]');
 });
 
+fetchSuite('request.body is present when Content-Length or Transfer-Encoding says so (RFC 9112 §6), even empty', async () => {
+  const app = fetchHandler(async (r: Request) => {
+    const present = r.body !== null;
+    return Response.json({ present, text: present ? await new Response(r.body).text() : null });
+  });
+  const seen = async (raw: string) => JSON.parse((await inject(app, raw)).body.toString());
+  assert.equal(await seen('POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n'), { present: true, text: '' });
+  assert.equal(await seen('DELETE / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n'), { present: true, text: '' });
+  assert.equal(await seen('POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nhi'), { present: true, text: 'hi' });
+  assert.equal(await seen('POST / HTTP/1.1\r\nHost: a\r\n\r\n'), { present: false, text: null });
+  assert.equal(await seen('GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nhi'), { present: false, text: null });
+});
+
 fetchSuite('responses: statusText, headers, Set-Cookie apart, no Content-Type unless given, streams chunked', async () => {
   const res = await through(() => {
     const headers = new Headers({ 'x-one': '1' });
