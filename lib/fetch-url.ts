@@ -47,38 +47,54 @@ function isDotSegment(target: string, at: number): boolean {
   return Number.isNaN(next) || next === 0x2f || next === 0x3f;
 }
 
-/** A Host the URL serializer leaves as it is: lower-case letters, digits, `-` and `.`, not ending in a number
- * (the parser reads such a host as IPv4 and rewrites it, `127.1` → `127.0.0.1`, unless it is four decimal
- * numbers already), and a port, if any, with no leading zero, at most 65535, and not the scheme's default.
- * Anything else (upper case, IPv6, a percent-encoded name, …) is left to the parser. */
+/** A Host the URL serializer leaves as it is: lower-case letters, digits, `-` and `.`, a last label that does
+ * not start with a digit (the parser reads a host ending in a number as IPv4 and rewrites it, `127.1` →
+ * `127.0.0.1`) unless the host is four decimal numbers already, and a port, if any, with no leading zero, at
+ * most 65535, and not the scheme's default. Anything else (upper case, IPv6, a percent-encoded name, …) is left
+ * to the parser. A loop, no allocation: it runs for every request whose URL an app reads. */
 export function isSerializedHost(host: string, scheme: 'http' | 'https'): boolean {
   let i = 0;
   const n = host.length;
+  let labelStart = 0; // of the last label that is not empty (a trailing dot ends an empty one)
   for (; i < n; i++) {
     const c = host.charCodeAt(i);
     if (c === 0x3a /* : */) break;
-    if (!((c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x2d /* - */ || c === 0x2e) /* . */) return false;
+    if (c === 0x2e /* . */) {
+      if (i + 1 < n && host.charCodeAt(i + 1) !== 0x3a) labelStart = i + 1;
+    } else if (!((c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x2d)) /* a-z 0-9 - */ return false;
   }
   if (i === 0) return false;
-  const name = host.slice(0, i);
-  if (endsInNumber(name) && !isDottedQuad(name)) return false;
+  const first = host.charCodeAt(labelStart);
+  if (first >= 0x30 && first <= 0x39 && !isDottedQuad(host, i)) return false;
   if (i === n) return true;
-  const port = host.slice(i + 1);
-  if (!/^[1-9][0-9]{0,4}$/.test(port)) return false;
-  const value = Number(port);
-  return value <= 65535 && value !== (scheme === 'https' ? 443 : 80);
+  let port = 0;
+  if (i + 1 === n || host.charCodeAt(i + 1) === 0x30 /* a leading 0 */ || n - i - 1 > 5) return false;
+  for (let j = i + 1; j < n; j++) {
+    const c = host.charCodeAt(j);
+    if (c < 0x30 || c > 0x39) return false;
+    port = port * 10 + (c - 0x30);
+  }
+  return port <= 65535 && port !== (scheme === 'https' ? 443 : 80);
 }
 
-/** WHATWG URL's "ends in a number": the last label, past one trailing dot, is decimal digits or 0x and hex. */
-function endsInNumber(name: string): boolean {
-  const labels = name.split('.');
-  if (labels[labels.length - 1] === '' && labels.length > 1) labels.pop();
-  return /^(?:[0-9]+|0x[0-9a-f]*)$/.test(labels[labels.length - 1] as string);
-}
-
-function isDottedQuad(host: string): boolean {
-  const parts = host.split('.');
-  return parts.length === 4 && parts.every((part) => /^(?:0|[1-9][0-9]{0,2})$/.test(part) && Number(part) <= 255);
+/** host[0, end) is four decimal numbers 0–255, dot-separated, with no leading zeros (IPv4 as serialized). */
+function isDottedQuad(host: string, end: number): boolean {
+  let parts = 0;
+  let value = 0;
+  let digits = 0;
+  for (let i = 0; i <= end; i++) {
+    const c = i === end ? 0x2e : host.charCodeAt(i);
+    if (c === 0x2e) {
+      if (digits === 0 || value > 255 || ++parts > 4) return false;
+      value = 0;
+      digits = 0;
+    } else if (c >= 0x30 && c <= 0x39) {
+      if (digits === 1 && value === 0) return false; // a leading zero
+      value = value * 10 + (c - 0x30);
+      digits++;
+    } else return false;
+  }
+  return parts === 4;
 }
 
 /** The URL parser's serialization of `url`; a 400 when it is no URL (a port past 65535, a host such as `a.1`). */

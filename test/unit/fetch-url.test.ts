@@ -91,6 +91,10 @@ url('property: a target or Host taken as it is is exactly what the URL parser ma
 url('the fast path is taken for what real requests send', () => {
   for (const target of ['/', '/api/users/42?q=x%20y', '/a-b_c.d/e~f?g=h&i=j[0]', '/.well-known/x']) assert.ok(isSerializedTarget(target), target);
   for (const host of ['example.test', 'localhost:3000', '127.0.0.1', '10.1.2.3:8443', 'a-b.c.d']) assert.ok(isSerializedHost(host, 'http'), host);
+  // Left to the parser: it rewrites these (or refuses them).
+  for (const host of ['127.1', '1.2.3.04', 'a.1', 'a.0x1f', '1.2.3.4.', 'Example.test', 'a:0080', 'a:', 'a:65536', 'a:80']) {
+    assert.not.ok(isSerializedHost(host, 'http'), host);
+  }
   assert.not.ok(isSerializedHost('example.test:443', 'https'));
   assert.ok(isSerializedHost('example.test:443', 'http'));
 });
