@@ -38,6 +38,14 @@ export class BadRequestError extends HttpError {
   }
 }
 
+/** The request is well framed, but its target and Host make no URL a web Request can hold (fetchHandler's
+ * request.url: a port past 65535, a host such as `a.1`); answered 400, the connection kept. */
+export class BadUrlError extends HttpError {
+  constructor(message: string, cause?: unknown) {
+    super(400, message, { code: 'H1W_BAD_URL', cause });
+  }
+}
+
 export class RequestTimeoutError extends HttpError {
   constructor(message: string, code: 'H1W_HEADERS_TIMEOUT' | 'H1W_REQUEST_TIMEOUT') {
     super(408, message, { code, closesConnection: true });

@@ -1,8 +1,10 @@
 // fetchHandler(): a WHATWG fetch-style app, `(request: Request, env?) => Response | Promise<Response>` (Hono's
 // app.fetch, itty-router, …), as an h1wire handler. The web Request is made lazily over h1wire's request
 // (fetch-request.ts), the Response becomes a Result (fetch-response.ts); a throw or a rejection is a 500 as for
-// any handler. By default the global Response is the light one (fetch-light-response.ts), as @hono/node-server does.
+// any handler. By default the global Response is the light one (fetch-light-response.ts) and the global Request
+// takes the app's requests as input (fetch-global-request.ts), as @hono/node-server does.
 import { toWebRequest } from './fetch-request.js';
+import { installAcceptingRequest } from './fetch-global-request.js';
 import { installLightResponse } from './fetch-light-response.js';
 import { toResult } from './fetch-response.js';
 import type { Handler } from './handle.js';
@@ -19,9 +21,11 @@ export interface FetchHandlerOptions<Env = unknown> {
   /** The host of the URL when an HTTP/1.0 request sends no Host (default "localhost"). */
   defaultHost?: string;
   /** Replace the global `Response` (for the whole process) with a lighter one that keeps string, bytes and
-   * null bodies as they are and becomes undici's own only when asked for more (fetch-light-response.ts).
-   * On by default, as @hono/node-server's `overrideGlobalObjects`: building undici's Response costs more than
-   * the rest of a small request. `false` leaves the global alone. */
+   * null bodies as they are and becomes undici's own only when asked for more (fetch-light-response.ts), and
+   * the global `Request` with undici's extended to take the app's requests as input (`new Request(c.req.raw,
+   * init)`, fetch-global-request.ts). On by default, as @hono/node-server's `overrideGlobalObjects`: building
+   * undici's Response costs more than the rest of a small request. `false` leaves both globals alone; undici's
+   * Request then refuses the app's request as input (a TypeError). */
   overrideGlobalResponse?: boolean;
 }
 
@@ -42,6 +46,7 @@ export function fetchHandler<Env = { request: H1Request }>(app: FetchApp<Env>, o
   return (req: H1Request): Result | Promise<Result> => {
     if (install) {
       installLightResponse();
+      installAcceptingRequest();
       install = false;
     }
     const response = app(toWebRequest(req, defaultHost), envOf(req));

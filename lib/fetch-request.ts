@@ -4,23 +4,12 @@
 // formData(), cache, mode, …) builds the real Request once and delegates to it.
 //
 // The head is already parsed and checked by h1wire (Host is valid, the target is origin-, absolute- or
-// asterisk-form), so nothing is parsed again here: the URL is the scheme, Host and the target joined.
+// asterisk-form): the URL is the scheme, Host and the target joined, parsed only when not already in the form
+// fetch serializes (fetch-url.ts).
+import { urlOf } from './fetch-url.js';
 import type { Request as H1Request } from './request.js';
 
 const WebRequest = globalThis.Request;
-
-/** Scheme of the request: `https` when the connection says so (TLS, or a trusted proxy's forwarding), else `http`. */
-export function schemeOf(req: H1Request): 'http' | 'https' {
-  return req.protocol === 'https' ? 'https' : 'http';
-}
-
-/** The absolute URL of a request: an absolute-form target as sent, else scheme://Host + target. */
-export function urlOf(req: H1Request, defaultHost: string): string {
-  const target = req.target;
-  if (target.charCodeAt(0) !== 0x2f /* / */ && target !== '*') return target; // absolute-form, checked by h1wire
-  const host = req.header('host') || defaultHost; // empty or absent only on HTTP/1.0
-  return `${schemeOf(req)}://${host}${target === '*' ? '/' : target}`;
-}
 
 /** A web ReadableStream over the request body, pulled one chunk at a time: h1wire reads the socket only as fast
  * as the app reads this stream (the body's own high-water mark applies), and cancelling it discards the rest. */
@@ -44,16 +33,32 @@ export function bodyStream(req: H1Request): ReadableStream<Uint8Array> {
   );
 }
 
+/** Whether the web Request has a body (else `body` is null): RFC 9112 §6, "the presence of a message body in a
+ * request is signaled by a Content-Length or Transfer-Encoding header field", so `Content-Length: 0` is an
+ * empty body (a stream that ends at once, as on node-server) and a request with neither has none. Never for
+ * GET and HEAD, which a web Request cannot carry a body with. */
 function hasBody(req: H1Request): boolean {
   if (req.method === 'GET' || req.method === 'HEAD') return false;
-  const length = req.header('content-length');
-  return (length !== undefined && length !== '0') || req.header('transfer-encoding') !== undefined;
+  return req.header('content-length') !== undefined || req.header('transfer-encoding') !== undefined;
 }
 
 function toArrayBuffer(bytes: Buffer): ArrayBuffer {
   const buffer = bytes.buffer as ArrayBuffer;
   if (bytes.byteOffset === 0 && bytes.byteLength === buffer.byteLength) return buffer;
   return buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+}
+
+/** Fetch's "UTF-8 decode" of a body (text(), json()): a leading byte order mark is dropped, not kept as U+FEFF
+ * (which JSON.parse refuses); invalid sequences become U+FFFD, as Buffer's decoder does too. */
+export function utf8Text(bytes: Buffer): string {
+  const bom = bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
+  return bytes.toString('utf8', bom ? 3 : 0);
+}
+
+/** The body's MIME type as fetch gives it to blob(): Content-Type parsed and serialized (`Text/Plain; a="b"` →
+ * `text/plain;a=b`, "" when it is no MIME type). undici's own parser does it, on a body-less Request. */
+function mimeTypeOf(contentType: string): Promise<string> {
+  return new WebRequest('http://h1wire.invalid/', { headers: { 'content-type': contentType } }).blob().then((blob) => blob.type);
 }
 
 const H1 = Symbol('h1wire.request');
@@ -136,15 +141,16 @@ const proto = {
     return readBody(this as unknown as Lazy).then((b) => new Uint8Array(toArrayBuffer(b)));
   },
   text(): Promise<string> {
-    return readBody(this as unknown as Lazy).then((b) => b.toString('utf8'));
+    return readBody(this as unknown as Lazy).then(utf8Text);
   },
   json(): Promise<unknown> {
-    return readBody(this as unknown as Lazy).then((b) => JSON.parse(b.toString('utf8')));
+    return readBody(this as unknown as Lazy).then((b) => JSON.parse(utf8Text(b)));
   },
   blob(): Promise<Blob> {
     const self = this as unknown as Lazy;
-    const type = self[H1].header('content-type');
-    return readBody(self).then((b) => new Blob([b], type === undefined ? {} : { type }));
+    // Every Content-Type field, combined as fetch combines them.
+    const type = self[H1].header('content-type') === undefined ? Promise.resolve('') : mimeTypeOf(self.headers.get('content-type') as string);
+    return Promise.all([readBody(self), type]).then(([b, t]) => new Blob([b], { type: t }));
   },
   formData(): Promise<FormData> {
     return real(this as unknown as Lazy).formData();
@@ -168,6 +174,21 @@ Object.defineProperty(proto, Symbol.for('nodejs.util.inspect.custom'), {
   },
 });
 Object.setPrototypeOf(proto, WebRequest.prototype);
+
+/**
+ * What `new Request(input, init)` may build on when `input` is one of these lazy requests: undici's constructor
+ * reads its input's internal state, which only a real Request has, so it gets the real one (built now, taking
+ * over the body stream). A body already read is gone, and undici refuses such an input unless `init` brings a
+ * body of its own. Any other input is returned as it is.
+ */
+export function requestInput(input: unknown, replacesBody: boolean): unknown {
+  if (typeof input !== 'object' || input === null || !(H1 in input)) return input;
+  const self = input as Lazy;
+  if (self[REAL] === undefined && self[USED] && !replacesBody) {
+    throw new TypeError('Cannot construct a Request with a Request object that has already been used.');
+  }
+  return real(self);
+}
 
 /** The web Request for an h1wire request. `defaultHost` stands in when an HTTP/1.0 request has no Host. */
 export function toWebRequest(req: H1Request, defaultHost = 'localhost'): Request {

@@ -2,6 +2,7 @@
 // each kind of Response, and failures, all through inject (the server's own stages, no socket).
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { UndiciRequest } from '../../lib/fetch-global-request.js';
 import { UndiciResponse } from '../../lib/fetch-light-response.js';
 import { fetchHandler, type FetchApp } from '../../lib/fetch-handler.js';
 import { inject } from '../../lib/inject.js';
@@ -118,6 +119,48 @@ fetchSuite('request bodies: text, json, arrayBuffer, blob, formData, the stream,
   assert.is(twice.body.toString(), 'TypeError, used=true');
   const cloned = await through(async (r) => new Response(await r.clone().text()), post('clone me', 'text/plain'));
   assert.is(cloned.body.toString(), 'clone me');
+});
+
+fetchSuite('request bodies decode as fetch does: a UTF-8 BOM dropped, bad bytes as U+FFFD, blob() type parsed', async () => {
+  // Text as the Encoding standard's "UTF-8 decode" (TextDecoder) makes it: one BOM dropped. (undici's own text()
+  // drops two, against the standard; node-server decodes with TextDecoder.) The blob type as undici parses it.
+  const bodies: [Buffer, string][] = [
+    [Buffer.from('\ufeff{"bom":true}'), 'application/json'],
+    [Buffer.from('\ufeff\ufeffTwo marks'), 'text/plain'],
+    [Buffer.from([0x61, 0xc3, 0x28, 0xe2, 0x82, 0xf0, 0x9f, 0x98, 0x62, 0xed, 0xa0, 0x80, 0x63, 0xef, 0xbb]), 'Text/Plain; Charset="utf-8"; x=1'],
+    [Buffer.from('no type'), 'not a type'],
+    [Buffer.from('{}'), 'application/json, text/html;q=1'],
+  ];
+  for (const [bytes, type] of bodies) {
+    const reference = () => new UndiciRequest('http://a/', { method: 'POST', body: bytes, headers: { 'content-type': type } });
+    const decoded = new TextDecoder().decode(bytes);
+    const expected = { text: decoded, blob: (await reference().blob()).type, json: (() => { try { return JSON.stringify(JSON.parse(decoded)); } catch { return 'refused'; } })() };
+    const res = await through(async (r) => {
+      const copy = r.clone();
+      const text = await r.text();
+      return Response.json({ text, blob: (await copy.blob()).type });
+    }, { method: 'POST', url: '/', headers: { 'content-type': type }, body: bytes });
+    const json = await through(async (r) => new Response(await r.json().then(JSON.stringify, () => 'refused')), { method: 'POST', url: '/', body: bytes });
+    const blob = await through(async (r) => new Response((await r.blob()).type), { method: 'POST', url: '/', headers: { 'content-type': type }, body: bytes });
+    assert.equal(JSON.parse(res.body.toString()).text, expected.text, type);
+    assert.is(json.body.toString(), expected.json, type);
+    assert.is(blob.body.toString(), expected.blob, type);
+  }
+  const none = await through(async (r) => new Response(`[${(await r.blob()).type}]`), { method: 'POST', url: '/', body: 'x' });
+  assert.is(none.body.toString(), '[]');
+});
+
+fetchSuite('request.body is present when Content-Length or Transfer-Encoding says so (RFC 9112 §6), even empty', async () => {
+  const app = fetchHandler(async (r: Request) => {
+    const present = r.body !== null;
+    return Response.json({ present, text: present ? await new Response(r.body).text() : null });
+  });
+  const seen = async (raw: string) => JSON.parse((await inject(app, raw)).body.toString());
+  assert.equal(await seen('POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n'), { present: true, text: '' });
+  assert.equal(await seen('DELETE / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n'), { present: true, text: '' });
+  assert.equal(await seen('POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nhi'), { present: true, text: 'hi' });
+  assert.equal(await seen('POST / HTTP/1.1\r\nHost: a\r\n\r\n'), { present: false, text: null });
+  assert.equal(await seen('GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nhi'), { present: false, text: null });
 });
 
 fetchSuite('responses: statusText, headers, Set-Cookie apart, no Content-Type unless given, streams chunked', async () => {

@@ -1,84 +1,17 @@
 // The same Hono app through h1wire (fetchHandler) and through @hono/node-server on node:http, side by side:
 // every case must give the same status, the same headers and the same body. Headers allowed to differ are
-// listed in CONNECTION_LEVEL with why; nothing else may.
-import { createAdaptorServer } from '@hono/node-server';
-import type { AddressInfo } from 'node:net';
+// listed in test/helpers/side-by-side.ts with why; nothing else may.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { fetchHandler } from '../../lib/fetch-handler.js';
+import { AcceptingRequest, UndiciRequest } from '../../lib/fetch-global-request.js';
 import { LightResponse, UndiciResponse } from '../../lib/fetch-light-response.js';
-import { createServer, type Server } from '../../lib/server.js';
 import { exchange } from '../helpers/exchange.js';
 import { honoApp } from '../helpers/hono-app.js';
-import type { Response } from '../helpers/response-parser.js';
-
-/**
- * Headers that describe the connection or the moment, not the response: `date` (the clock), `connection` and
- * `keep-alive` (h1wire always says `Connection: keep-alive` and advertises its timeout; node:http says it only
- * to HTTP/1.0 clients and advertises its own 5 s). Everything else, framing included, must match.
- */
-const CONNECTION_LEVEL = new Set(['date', 'connection', 'keep-alive']);
-
-/**
- * The framing of an empty body from a Response whose body is null (c.redirect()): h1wire frames it
- * `Content-Length: 0`; node:http sends `Transfer-Encoding: chunked` with a zero chunk. Only for an empty body
- * are these two lines left out of the comparison (HEAD has a test of its own below).
- */
-const EMPTY_FRAMING = new Set(['content-length: 0', 'transfer-encoding: chunked']);
-
-/**
- * A Response with no Content-Type (bytes, a stream): h1wire sends none, as the Response says; node-server adds
- * `text/plain; charset=UTF-8` unless its global override is on. Here it runs with `overrideGlobalObjects:
- * false` (it would otherwise replace Request and Response for this whole test process), so that one line of
- * theirs is left out when ours has no Content-Type at all.
- */
-function withoutAddedType(theirs: ReturnType<typeof comparable>, ours: ReturnType<typeof comparable>): ReturnType<typeof comparable> {
-  if (ours.headers.some((line) => line.startsWith('content-type:'))) return theirs;
-  return { ...theirs, headers: theirs.headers.filter((line) => line !== 'content-type: text/plain; charset=UTF-8') };
-}
-
-interface Pair {
-  h1: Server;
-  h1Port: number;
-  nodePort: number;
-  close(): Promise<void>;
-}
-
-/** Which Response the app builds on h1wire: the light one (fetchHandler's default) or undici's (opted out). */
-type Mode = 'light' | 'undici';
+import { comparable, field, restoreUndiciGlobals, sideBySide, unframed, withoutAddedType, type Mode, type Pair } from '../helpers/side-by-side.js';
 
 async function both(mode: Mode = 'light'): Promise<Pair & { probe: ReturnType<typeof honoApp>['probe'] }> {
   const { app, probe } = honoApp();
-  // Undici's own global for the opt-out, whatever an earlier test in this process left installed.
-  if (mode === 'undici') globalThis.Response = UndiciResponse;
-  const h1 = createServer(fetchHandler(app.fetch, mode === 'light' ? {} : { overrideGlobalResponse: false }));
-  const { port: h1Port } = await h1.listen(0);
-  // node-server would replace the global Request and Response for the whole test process; it answers the same.
-  const node = createAdaptorServer({ fetch: app.fetch, overrideGlobalObjects: false });
-  await new Promise<void>((resolve) => node.listen(0, '127.0.0.1', resolve));
-  const nodePort = (node.address() as AddressInfo).port;
-  return {
-    h1,
-    h1Port,
-    nodePort,
-    probe,
-    async close() {
-      await h1.close({ timeout: 100 });
-      await new Promise<void>((resolve) => {
-        (node as unknown as { closeAllConnections(): void }).closeAllConnections();
-        node.close(() => resolve());
-      });
-    },
-  };
-}
-
-function comparable(res: Response): { status: number; headers: string[]; body: string } {
-  const headers = res.headers
-    .filter(([name]) => !CONNECTION_LEVEL.has(name.toLowerCase()))
-    .map(([name, value]) => `${name.toLowerCase()}: ${value}`)
-    .filter((line) => res.body.length > 0 || !EMPTY_FRAMING.has(line))
-    .sort();
-  return { status: res.status, headers, body: res.body.toString('latin1') };
+  return { ...(await sideBySide(app.fetch, mode)), probe };
 }
 
 const CASES: [string, string][] = [
@@ -136,13 +69,12 @@ async function everyCase(mode: Mode): Promise<void> {
   }
 }
 
-hono.after.each(() => {
-  globalThis.Response = UndiciResponse;
-});
+hono.after.each(restoreUndiciGlobals);
 
 hono('every case, with the default light Response: same status, headers and body (split at random boundaries)', async () => {
   await everyCase('light');
   assert.is(globalThis.Response, LightResponse as unknown, 'the default installs the light Response');
+  assert.is(globalThis.Request, AcceptingRequest as unknown, 'and the Request that takes its requests as input');
   assert.ok(new Response('x') instanceof UndiciResponse);
   assert.ok(Response.json({ a: 1 }) instanceof Response);
 });
@@ -150,17 +82,8 @@ hono('every case, with the default light Response: same status, headers and body
 hono('every case again with overrideGlobalResponse: false (undici Response, global left alone)', async () => {
   await everyCase('undici');
   assert.is(globalThis.Response, UndiciResponse);
+  assert.is(globalThis.Request, UndiciRequest);
 });
-
-/** A response's header lines but for its framing (Content-Length, Transfer-Encoding), which HEAD tests apart. */
-function unframed(res: Response): ReturnType<typeof comparable> {
-  const c = comparable(res);
-  return { ...c, headers: c.headers.filter((line) => !line.startsWith('content-length:') && !line.startsWith('transfer-encoding:')) };
-}
-
-function field(res: Response, name: string): string | undefined {
-  return res.headers.find(([n]) => n.toLowerCase() === name)?.[1];
-}
 
 for (const mode of ['light', 'undici'] as const) {
   hono(`HEAD (${mode}): the GET's headers, no body, and never a Content-Length other than the GET's`, async () => {
