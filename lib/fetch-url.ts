@@ -115,5 +115,20 @@ export function urlOf(req: H1Request, defaultHost: string): string {
   const scheme = schemeOf(req);
   const path = first === 0x2f ? target : '/';
   const url = `${scheme}://${host}${path}`;
-  return isSerializedHost(host, scheme) && isSerializedTarget(path) ? url : serialized(url);
+  return hostKept(host, scheme) && isSerializedTarget(path) ? url : serialized(url);
+}
+
+// The last Host checked, and the verdict: the requests a server gets nearly all name the same host, and comparing
+// two equal strings costs less than checking one again (bench:layers put the check at 0.16 µs a request).
+let lastHost = '';
+let lastScheme = '';
+let lastKept = false;
+
+function hostKept(host: string, scheme: 'http' | 'https'): boolean {
+  if (host !== lastHost || scheme !== lastScheme) {
+    lastKept = isSerializedHost(host, scheme);
+    lastHost = host;
+    lastScheme = scheme;
+  }
+  return lastKept;
 }

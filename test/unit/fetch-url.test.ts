@@ -99,4 +99,15 @@ url('the fast path is taken for what real requests send', () => {
   assert.ok(isSerializedHost('example.test:443', 'http'));
 });
 
+url('one request after another on the same server: each URL from its own Host (the last verdict is reused only for the same Host)', async () => {
+  const app = fetchHandler((request: Request) => new Response(request.url));
+  const hosts = ['example.test:80', 'example.test:8080', 'example.test:8080', 'EXAMPLE.test:8080', 'example.test', '127.1', '127.1', 'example.test:80'];
+  const requests = hosts.map((host, i) => `GET /r${i} HTTP/1.1\r\nHost: ${host}\r\n\r\n`).join('');
+  const res = await inject(app, requests);
+  assert.equal(
+    res.responses.map((r) => r.body.toString()),
+    hosts.map((host, i) => new URL(`http://${host}/r${i}`).href),
+  );
+});
+
 url.run();
