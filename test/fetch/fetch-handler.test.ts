@@ -8,7 +8,9 @@ import { fetchHandler, type FetchApp } from '../../lib/fetch-handler.js';
 import { inject } from '../../lib/inject.js';
 import type { Request as H1Request } from '../../lib/request.js';
 import { createServer } from '../../lib/server.js';
+import tls from 'node:tls';
 import { exchange } from '../helpers/exchange.js';
+import { testCert } from '../helpers/transport.js';
 
 function through<Env>(app: FetchApp<Env>, input: Parameters<typeof inject>[1], env?: Env) {
   return inject(fetchHandler(app, env === undefined ? {} : { env }), input);
@@ -249,6 +251,34 @@ fetchSuite('request.body is pulled with backpressure: the socket is read only as
   } finally {
     await server.close({ timeout: 100 });
   }
+});
+
+fetchSuite('https in request.url from a real TLS connection, and from a trusted proxy\'s X-Forwarded-For/-Proto only', async () => {
+  const app: FetchApp = (request) => new Response(request.url);
+  const { key, cert } = testCert();
+  const server = createServer(fetchHandler(app), { tls: { key, cert } });
+  const { port } = await server.listen(0, '127.0.0.1');
+  try {
+    // Over TLS, the default port 443 is dropped from the URL, any other kept (as the URL parser does for https).
+    for (const [host, want] of [[`localhost:${port}`, `https://localhost:${port}/a?b=1`], ['secure.test:443', 'https://secure.test/a?b=1'], ['secure.test:80', 'https://secure.test:80/a?b=1']] as const) {
+      const answer = await new Promise<string>((resolve, reject) => {
+        const socket = tls.connect({ port, host: '127.0.0.1', rejectUnauthorized: false });
+        let text = '';
+        socket.setEncoding('latin1').on('data', (d: string) => (text += d));
+        socket.on('error', reject).on('close', () => resolve(text));
+        socket.end(`GET /a?b=1 HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
+      });
+      assert.is(answer.slice(answer.indexOf('\r\n\r\n') + 4), want, host);
+    }
+  } finally {
+    await server.close({ timeout: 100 });
+  }
+  const request = 'GET /p HTTP/1.1\r\nHost: app.test:443\r\nX-Forwarded-For: 198.51.100.7\r\nX-Forwarded-Proto: https\r\n\r\n';
+  const trusted = await inject(fetchHandler(app), request, { server: { trustProxy: 'loopback' } });
+  assert.is(trusted.body.toString(), 'https://app.test/p');
+  // The same header from a peer that is not trusted changes nothing (and port 443 stays: it is not http's default).
+  const untrusted = await inject(fetchHandler(app), request, { server: { trustProxy: 'loopback' }, remoteAddress: '203.0.113.9' });
+  assert.is(untrusted.body.toString(), 'http://app.test:443/p');
 });
 
 fetchSuite.run();
