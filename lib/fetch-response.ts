@@ -36,26 +36,36 @@ const AS_IS_STREAM: Serializer = {
 type Read = ReadableStreamReadResult<Uint8Array>;
 
 /** `promise`'s value if it settles within the microtasks already queued or, failing that, before the next
- * turn of the event loop; null if it is still pending then. undici's in-memory bodies (strings, bytes) end within
- * a few microtasks of their one chunk, a Blob's (on Node 24) within a turn; a stream the app feeds does not. */
+ * turn of the event loop; null if it is still pending then; its error if it failed by then (nothing is sent
+ * yet: a 500). undici's in-memory bodies (strings, bytes) end within a few microtasks of their one chunk, a
+ * Blob's (on Node 24) within a turn; a stream the app feeds does not. */
 function settledSoon(promise: Promise<Read>): Promise<Read | null> {
   let done: Read | null = null;
+  let failed = false;
+  let error: unknown;
   promise.then(
     (value) => {
       done = value;
     },
-    () => {},
+    (reason: unknown) => {
+      failed = true;
+      error = reason;
+    },
   );
+  const outcome = (): Read | null => {
+    if (failed) throw error;
+    return done;
+  };
   return Promise.resolve()
     .then(() => undefined)
     .then(() => undefined)
-    .then(() => undefined)
-    .then(() => done ?? new Promise<Read | null>((resolve) => setImmediate(() => resolve(done))));
+    .then(() => outcome() ?? new Promise<void>((resolve) => setImmediate(resolve)).then(outcome));
 }
 
-/** The stream from its first chunk on, as an async iterator the write queue pulls. return() cancels the app's
- * stream even when nothing was pulled yet (a response dropped because its client left). */
-function rest(first: Uint8Array, pending: Promise<Read>, reader: ReadableStreamDefaultReader<Uint8Array>): AsyncIterableIterator<Uint8Array> {
+/** The stream from where the checks left it, as an async iterator the write queue pulls: `held`, a chunk
+ * already read (or null), then `pending`, a read already asked for (or null), then the reader. return()
+ * cancels the app's stream even when nothing was pulled yet (a response dropped because its client left). */
+function rest(first: Uint8Array | null, pending: Promise<Read> | null, reader: ReadableStreamDefaultReader<Uint8Array>): AsyncIterableIterator<Uint8Array> {
   let held: Uint8Array | null = first;
   let next: Promise<Read> | null = pending;
   const iterator: AsyncIterableIterator<Uint8Array> = {
@@ -72,6 +82,7 @@ function rest(first: Uint8Array, pending: Promise<Read>, reader: ReadableStreamD
     },
     async return() {
       held = null;
+      next = null;
       reader.cancel().catch(() => {}); // stops the producer; a no-op once the stream has ended
       return { done: true, value: undefined };
     },
@@ -207,9 +218,20 @@ export function toResult(value: unknown, isHead: boolean): Result | Promise<Resu
   return readBody(result, body);
 }
 
+/**
+ * A body that ends within settledSoon of its first chunk is whole (sent with Content-Length); any other becomes
+ * a stream. Neither read waits longer than that: a stream whose first chunk is slow (an SSE stream before its
+ * first event) goes to the write queue as it is, so its head leaves after one turn of the loop as for any
+ * streamed body (stream-pull.ts; node-server flushes its head too), and the queue cancels it if the client
+ * leaves. Awaiting the first chunk here would hold the head back for as long as the app is silent, and a
+ * stream that never speaks would never be cancelled: its exchange is abandoned, but it is not handed over yet.
+ * A stream that fails at once still becomes a 500 (stream-pull.ts: nothing was sent); later, a reset.
+ */
 async function readBody(result: Result, body: ReadableStream<Uint8Array>): Promise<Result> {
   const reader = body.getReader();
-  const first = await reader.read();
+  const read = reader.read();
+  const first = await settledSoon(read);
+  if (first === null) return streamed(result, rest(null, read, reader));
   if (first.done === true) return result;
   const next = reader.read();
   const end = await settledSoon(next);
@@ -218,7 +240,11 @@ async function readBody(result: Result, body: ReadableStream<Uint8Array>): Promi
     result.serializer = AS_IS_WHOLE;
     return result;
   }
-  result.body = rest(first.value, next, reader);
+  return streamed(result, rest(first.value, next, reader));
+}
+
+function streamed(result: Result, body: AsyncIterableIterator<Uint8Array>): Result {
+  result.body = body;
   result.serializer = AS_IS_STREAM;
   return result;
 }
