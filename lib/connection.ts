@@ -28,7 +28,7 @@ import {
   type StateName,
   type WriteState,
 } from './connection-states.js';
-import { BadRequestError } from './errors.js';
+import { BadRequestError, ConnectionClosedError } from './errors.js';
 import { EX_SENDING, type Exchange } from './exchange.js';
 import { listen, listenForDrain, unlisten } from './connection-events.js';
 import { ConnectionParts } from './connection-parts.js';
@@ -159,7 +159,7 @@ export class Connection extends ConnectionParts implements RequestOrigin {
     this.deadlines.idleOff();
     this.queue.flush();
     // Whatever has not been answered by now never will be: abort it (signals fire, streams are cancelled).
-    this.responder.abandon(new Error(`connection closing (${this.reason})`));
+    this.responder.abandon(new ConnectionClosedError(this.reason, true));
     const socket = this.socket;
     if (socket !== null) {
       // The linger starts when our FIN actually leaves, after every queued byte: a large response to a slow
@@ -304,7 +304,7 @@ export class Connection extends ConnectionParts implements RequestOrigin {
     this.writeState = WRITE_CLOSED;
     const reason = this.reason ?? 'client-closed';
     this.reason = reason;
-    this.responder.abandon(new Error(`connection closed (${reason})`));
+    this.responder.abandon(new ConnectionClosedError(reason, false));
     this.deadlines.allOff();
     this.unlink();
     if (this.socket !== null) this.detach(this.socket);

@@ -1,5 +1,6 @@
 // Errors with a stable `code`, the HTTP status they answer with, and whether the connection must close.
 // Protocol errors (the request could not be framed) always close; handler errors keep the connection.
+import type { CloseReason } from './stages.js';
 import { statusText } from './status.js';
 
 export interface HttpErrorOptions {
@@ -129,6 +130,32 @@ export class StreamAbortedError extends Error {
     super(message, cause === undefined ? undefined : { cause });
     this.name = 'StreamAbortedError';
     this.code = code;
+  }
+}
+
+/** Why `req.signal` aborted (its `reason`) and why a body read then fails: the connection closed, or began to
+ * close, before the response was done (`reason` says who closed it: `client-closed`, `server-closing`, …). Its
+ * name is `AbortError`, as fetch names an abort (the default reason of `AbortController.abort()`) and as Node's
+ * own abort errors are named, so an app's `error.name === 'AbortError'` check, or a `fetch(url, { signal })`
+ * passed the request's signal, sees an abort rather than a failure. Never answered. */
+export class ConnectionClosedError extends Error {
+  readonly code = 'H1W_CONNECTION_CLOSED';
+  readonly reason: CloseReason;
+  constructor(reason: CloseReason, closing: boolean) {
+    super(`connection ${closing ? 'closing' : 'closed'} (${reason}) before the response was done`);
+    this.name = 'AbortError';
+    this.reason = reason;
+  }
+}
+
+/** What a reader of a request body gets when the server dropped the rest of it: the response was sent before
+ * the handler read the body whole, so nothing more of it is kept (it is skipped, or the connection closes).
+ * A reader that kept reading after answering would otherwise take a cut body for a whole one. */
+export class BodyDiscardedError extends Error {
+  readonly code = 'H1W_BODY_DISCARDED';
+  constructor() {
+    super('the response was sent before the request body was read; the rest of the body is discarded');
+    this.name = 'BodyDiscardedError';
   }
 }
 

@@ -3,6 +3,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
   BadRequestError,
+  BodyDiscardedError,
+  ConnectionClosedError,
   ContentTooLargeError,
   errorBody,
   ExpectationFailedError,
@@ -108,6 +110,24 @@ test('StreamAbortedError: never answered, carries a code and a cause', () => {
   assert.is(e.code, 'H1W_STREAM_FAILED');
   assert.is(e.cause, cause);
   assert.is(new StreamAbortedError('m', 'H1W_LENGTH_MISMATCH').cause, undefined);
+});
+
+test('ConnectionClosedError: an abort (name AbortError) with a stable code and who closed; never an HttpError', () => {
+  const gone = new ConnectionClosedError('client-closed', false);
+  assert.ok(gone instanceof Error);
+  assert.not.ok(gone instanceof HttpError);
+  assert.is(gone.name, 'AbortError');
+  assert.is(gone.code, 'H1W_CONNECTION_CLOSED');
+  assert.is(gone.reason, 'client-closed');
+  assert.match(gone.message, /closed \(client-closed\)/);
+  assert.match(new ConnectionClosedError('server-closing', true).message, /closing \(server-closing\)/);
+});
+
+test('BodyDiscardedError: what a reader of a dropped body gets, with a stable code', () => {
+  const e = new BodyDiscardedError();
+  assert.not.ok(e instanceof HttpError);
+  assert.is(e.name, 'BodyDiscardedError');
+  assert.is(e.code, 'H1W_BODY_DISCARDED');
 });
 
 test('toHttpError: HttpErrors pass, anything else becomes a 500 with the original as cause', () => {
