@@ -47,6 +47,32 @@ export function closeAfterResponse(f: ResponseFacts): CloseReason | null {
   return null;
 }
 
+/** What is known of a request body when its response is framed. */
+export interface UnreadFacts {
+  requestComplete: boolean;
+  hasBody: boolean;
+  /** The handler began reading it. */
+  reading: boolean;
+  /** Its reader cancelled it: nobody reads the rest. */
+  cancelled: boolean;
+  /** The response is a whole body: done once written, and then the rest of the request body is dropped. */
+  wholeResponse: boolean;
+  /** Content-Length, or -1 when chunked. */
+  contentLength: number;
+  received: number;
+}
+
+/**
+ * Request body bytes nobody will read once this response is sent (0 if none, Infinity if unknown): the rest of
+ * a body the handler never read, cancelled, or read in part and answered with a whole body. Only a streamed
+ * response may still be reading it (an echo): its rest counts as read, and is dropped if it is not (after).
+ */
+export function unreadAtFrame(f: UnreadFacts): number {
+  if (f.requestComplete || !f.hasBody) return 0;
+  if (f.reading && !f.cancelled && !f.wholeResponse) return 0;
+  return remainingBody(f.contentLength, f.received);
+}
+
 /** Request body bytes still to come: Content-Length minus what arrived, or Infinity when chunked. */
 export function remainingBody(contentLength: number, received: number): number {
   return contentLength >= 0 ? contentLength - received : Infinity;

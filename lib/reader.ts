@@ -5,7 +5,7 @@ import { nextTick } from 'node:process';
 import { Buffer } from 'node:buffer';
 import type { HttpError } from './errors.js';
 import { ContentTooLargeError, ExpectationFailedError } from './errors.js';
-import { CONTINUE_DUE, CONTINUE_WANTED, Exchange, type RequestFacts } from './exchange.js';
+import { CONTINUE_DUE, CONTINUE_WANTED, EX_READY, Exchange, type RequestFacts } from './exchange.js';
 import { invoke } from './handle.js';
 import { closeAtHead, type HeadFacts } from './keep-alive.js';
 import { READ_CLOSED, READ_LAST, READ_OPEN, type ReadState } from './connection-states.js';
@@ -169,11 +169,18 @@ export class RequestReader implements ParserEvents {
     this.parsing = false;
     if (conn.gone) return;
     conn.deadlines.messageProgress(parser.inMessage, parser.inBody, conn.requests);
-    if (this.reading?.body?.full === true) {
+    const reading = this.reading;
+    const body = reading === null ? null : reading.body;
+    if (body === null) return;
+    if (body.full) {
       this.pause(PAUSE_BODY);
       // Its body passed the high-water mark unread: a response that was waiting for the request may go now
       // (see keep-alive.ts release), or a handler that answers without reading would wait for a body we
       // stopped reading.
+      conn.queue.pump();
+    } else if ((reading as Exchange).state === EX_READY && body.received >= conn.host.config.highWaterMark) {
+      // The same for a body that never fills: one read as it comes, or cancelled (dropped as it comes). Its
+      // answer waits no longer than an unread body's would (else for the whole body, past maxDiscardSize).
       conn.queue.pump();
     }
   }

@@ -64,6 +64,11 @@ export class RequestBody implements AsyncIterable<Buffer> {
     return this.requested;
   }
 
+  /** Nobody will read the rest: the reader cancelled it, or the server dropped it. */
+  get discarded(): boolean {
+    return this.discarding;
+  }
+
   /** More is buffered than the high-water mark allows: the socket should stop being read. (Not while the
    * whole body is being collected: that reader takes everything, up to the body limit.) */
   get full(): boolean {
@@ -97,7 +102,8 @@ export class RequestBody implements AsyncIterable<Buffer> {
     collector?.resolve();
   }
 
-  /** The request failed (a protocol error, a timeout, the client left): readers get `error`. */
+  /** The request failed (a protocol error, a timeout, the client left), or the server dropped the rest of its
+   * body (answered before it was read): readers get `error`. */
   fail(error: unknown): void {
     if (this.ended || this.error !== null) return;
     this.error = error;

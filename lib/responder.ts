@@ -1,10 +1,10 @@
 // The answer side of a connection: a handler's outcome is serialized, waits for its turn and its request,
 // is framed (the keep-or-close decision comes from keep-alive.ts, once, here), and is written by the queue.
 // Failures become answers while nothing of the response is sent, and cut the connection after.
-import { HttpError, StreamAbortedError, toHttpError } from './errors.js';
+import { BodyDiscardedError, HttpError, StreamAbortedError, toHttpError } from './errors.js';
 import { CONTINUE_DUE, CONTINUE_WANTED, EX_DONE, EX_HANDLING, EX_READY, EX_SENDING, Exchange, type ExchangeOwner } from './exchange.js';
 import { BODY_WHOLE, buildHead, chooseFraming, FRAME_CLOSE, FRAMING_NAMES } from './frame.js';
-import { closeAfterResponse, release, RELEASE_AND_CLOSE, RELEASE_WAIT, remainingBody, type ReleaseFacts, type ResponseFacts } from './keep-alive.js';
+import { closeAfterResponse, release, RELEASE_AND_CLOSE, RELEASE_WAIT, remainingBody, unreadAtFrame, type ReleaseFacts, type ResponseFacts, type UnreadFacts } from './keep-alive.js';
 import { PAUSE_BODY, PAUSE_WRITE } from './reader.js';
 import type { Request } from './request.js';
 import { discardValue, serializeError, serializeValue } from './serialize.js';
@@ -16,6 +16,7 @@ import { notUpgradable, Upgrade, type UpgradeCallback } from './upgrade.js';
 // Facts for the keep-alive decisions, filled in place: no object per response on the hot path, and one for all
 // connections (each is read by a pure function at once and never kept).
 const RELEASE_FACTS: ReleaseFacts = { requestComplete: false, hasBody: false, continueWanted: false, received: 0, highWaterMark: 0 };
+const UNREAD_FACTS: UnreadFacts = { requestComplete: false, hasBody: false, reading: false, cancelled: false, wholeResponse: false, contentLength: -1, received: 0 };
 const RESPONSE_FACTS: ResponseFacts = {
   keepAlive: true,
   responseCloses: false,
@@ -196,8 +197,17 @@ export class Responder implements ExchangeOwner, QueueOwner {
     f.closeDelimited = framing === FRAME_CLOSE;
     f.isHead = ex.isHead;
     f.shuttingDown = host.draining;
-    // Answered before its body was read, by a handler that does not read it: too much to skip closes.
-    f.unreadBody = !ex.requestComplete && body !== null && !body.used ? remainingBody(ex.contentLength, body.received) : 0;
+    // Answered before its body was read, by a handler that will not read the rest: too much to skip closes,
+    // and the head says so.
+    const u = UNREAD_FACTS;
+    u.requestComplete = ex.requestComplete;
+    u.hasBody = body !== null;
+    u.reading = body !== null && body.used;
+    u.cancelled = body !== null && body.discarded;
+    u.wholeResponse = res.kind === BODY_WHOLE;
+    u.contentLength = ex.contentLength;
+    u.received = body === null ? 0 : body.received;
+    f.unreadBody = unreadAtFrame(u);
     f.maxDiscard = config.maxDiscardSize;
     const reason = closeAfterResponse(f);
     if (reason !== null) ex.closeWith(reason);
@@ -234,8 +244,9 @@ export class Responder implements ExchangeOwner, QueueOwner {
       obs.emit('finish', { request: req, status: ex.response?.status ?? 0, bodyBytes: ex.bodyBytes, keepAlive: !ex.closeAfter, timings: req?.timings ?? null });
     }
     if (!ex.requestComplete && ex.body !== null) {
-      // Nobody reads the rest: drop it as it comes, or close if there is too much of it.
-      ex.body.discard();
+      // Nobody reads the rest: drop it as it comes, or close if there is too much of it. A reader still at it
+      // gets an error, never an early end (it would take a cut body for a whole one).
+      ex.body.fail(new BodyDiscardedError());
       if (remainingBody(ex.contentLength, ex.body.received) > host.config.maxDiscardSize) ex.closeWith('unread-body');
     }
     if (ex === conn.reader.upgrading) conn.reader.upgradeDeclined();

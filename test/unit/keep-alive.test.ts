@@ -10,10 +10,12 @@ import {
   RELEASE_NOW,
   RELEASE_WAIT,
   remainingBody,
+  unreadAtFrame,
   type HeadFacts,
   type Release,
   type ResponseFacts,
   type ReleaseFacts,
+  type UnreadFacts,
 } from '../../lib/keep-alive.js';
 import type { CloseReason } from '../../lib/stages.js';
 
@@ -111,6 +113,26 @@ test('remainingBody: Content-Length minus what came; Infinity when chunked', () 
     [-1, 12345, Infinity],
   ];
   for (const [length, received, expected] of rows) assert.is(remainingBody(length, received), expected, `${length}, ${received}`);
+});
+
+const UNREAD: UnreadFacts = { requestComplete: false, hasBody: true, reading: false, cancelled: false, wholeResponse: true, contentLength: 100, received: 30 };
+
+test('unreadAtFrame: the rest nobody reads once the response is sent, and only that', () => {
+  const rows: [Partial<UnreadFacts>, number][] = [
+    [{}, 70], // never read
+    [{ requestComplete: true }, 0],
+    [{ hasBody: false }, 0],
+    [{ contentLength: -1 }, Infinity], // chunked: unknown
+    [{ reading: true }, 70], // read in part, answered whole: dropped once written
+    [{ reading: true, cancelled: true }, 70],
+    [{ cancelled: true, wholeResponse: false }, 70], // cancelled: nobody reads it, even for a stream
+    [{ wholeResponse: false }, 70], // a stream, but the handler never began reading
+    [{ reading: true, wholeResponse: false }, 0], // a stream that may be echoing it: counts as read
+    [{ reading: true, wholeResponse: false, contentLength: -1 }, 0],
+  ];
+  for (const [facts, expected] of rows) {
+    assert.is(unreadAtFrame({ ...UNREAD, ...facts }), expected, JSON.stringify(facts));
+  }
 });
 
 test.run();
