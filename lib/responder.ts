@@ -7,6 +7,7 @@ import { BODY_WHOLE, buildHead, chooseFraming, FRAME_CLOSE, FRAMING_NAMES } from
 import { closeAfterResponse, release, RELEASE_AND_CLOSE, RELEASE_WAIT, remainingBody, unreadAtFrame, type ReleaseFacts, type ResponseFacts, type UnreadFacts } from './keep-alive.js';
 import { PAUSE_BODY, PAUSE_WRITE } from './reader.js';
 import type { Request } from './request.js';
+import type { RequestBody } from './request-body.js';
 import { discardValue, serializeError, serializeValue } from './serialize.js';
 import type { CloseReason } from './stages.js';
 import type { QueueOwner } from './write-queue.js';
@@ -26,6 +27,18 @@ const RESPONSE_FACTS: ResponseFacts = {
   unreadBody: 0,
   maxDiscard: 0,
 };
+
+function unreadFacts(ex: Exchange, body: RequestBody, wholeResponse: boolean): UnreadFacts {
+  const u = UNREAD_FACTS;
+  u.requestComplete = ex.requestComplete;
+  u.hasBody = true;
+  u.reading = body.used;
+  u.cancelled = body.discarded;
+  u.wholeResponse = wholeResponse;
+  u.contentLength = ex.contentLength;
+  u.received = body.received;
+  return u;
+}
 
 export class Responder implements ExchangeOwner, QueueOwner {
   private readonly conn: Connection;
@@ -198,16 +211,8 @@ export class Responder implements ExchangeOwner, QueueOwner {
     f.isHead = ex.isHead;
     f.shuttingDown = host.draining;
     // Answered before its body was read, by a handler that will not read the rest: too much to skip closes,
-    // and the head says so.
-    const u = UNREAD_FACTS;
-    u.requestComplete = ex.requestComplete;
-    u.hasBody = body !== null;
-    u.reading = body !== null && body.used;
-    u.cancelled = body !== null && body.discarded;
-    u.wholeResponse = res.kind === BODY_WHOLE;
-    u.contentLength = ex.contentLength;
-    u.received = body === null ? 0 : body.received;
-    f.unreadBody = unreadAtFrame(u);
+    // and the head says so. (A request read whole, the common case, needs no facts.)
+    f.unreadBody = ex.requestComplete || body === null ? 0 : unreadAtFrame(unreadFacts(ex, body, res.kind === BODY_WHOLE));
     f.maxDiscard = config.maxDiscardSize;
     const reason = closeAfterResponse(f);
     if (reason !== null) ex.closeWith(reason);
