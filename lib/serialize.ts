@@ -175,10 +175,20 @@ function stream(status: number, headers: HeaderBlock, contentType: string, sourc
   return out;
 }
 
+/** A whole serializer's output as a body: a string or bytes (another typed array or DataView is seen as its
+ * bytes, which slicing by byte offsets needs), else a TypeError (a SerializeError, a 500). The socket would
+ * refuse anything else only when the write happens, after the head is queued: no answer, the requests behind
+ * it stuck, and the error thrown from wherever the queue is next flushed. */
+function checkedWhole(output: unknown): Chunk {
+  if (typeof output === 'string' || output instanceof Uint8Array) return output;
+  if (ArrayBuffer.isView(output)) return new Uint8Array(output.buffer, output.byteOffset, output.byteLength);
+  throw new TypeError(`a serializer returned ${output === null ? 'null' : typeof output}; a body must be a string or a Uint8Array`);
+}
+
 function runSerializer(serializer: Serializer, body: unknown, status: number, headers: HeaderBlock): Serialized {
   try {
     if (typeof serializer.serialize === 'function') {
-      return whole(status, headers, serializer.contentType, serializer.serialize(body), serializer.name);
+      return whole(status, headers, serializer.contentType, checkedWhole(serializer.serialize(body)), serializer.name);
     }
     return stream(status, headers, serializer.contentType, toBodySource((serializer.stream as (v: unknown) => AsyncIterable<Chunk>)(body)), serializer.name);
   } catch (cause) {

@@ -229,6 +229,20 @@ test('a serializer that throws: 500 H1W_SERIALIZE_FAILED with the cause; an Http
   }
 });
 
+test('a whole serializer that returns neither a string nor bytes: 500 H1W_SERIALIZE_FAILED, a TypeError as cause', () => {
+  for (const output of [42, { a: 1 }, undefined, null, new ArrayBuffer(2)]) {
+    const odd: Serializer = { name: 'odd', contentType: 'x/y', serialize: () => output as unknown as Chunk };
+    const e = throwsHttp(() => serializeValue({ body: 'anything', serializer: odd }, undefined, ctx), 500, 'H1W_SERIALIZE_FAILED');
+    assert.ok(e.cause instanceof TypeError, String(output));
+  }
+  // Another typed array is sent as its bytes, as a Uint8Array over them (slices are taken in bytes).
+  const wide: Serializer = { name: 'wide', contentType: 'x/y', serialize: () => new Uint16Array([0x0201, 0x0403]) as unknown as Chunk };
+  const out = serializeValue({ body: 1, serializer: wide }, undefined, ctx);
+  assert.ok(out.whole instanceof Uint8Array);
+  assert.equal([...(out.whole as Uint8Array)], [1, 2, 3, 4]);
+  assert.is(out.byteLength, 4);
+});
+
 test('Accept chooses among the server serializers; the first is the default', () => {
   assert.is(serializeValue({ a: 1 }, 'text/plain', both).serializer, 'text');
   assert.is(serializeValue({ a: 1 }, 'application/json', both).serializer, 'json');
