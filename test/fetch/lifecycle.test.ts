@@ -444,6 +444,41 @@ lifecycle('the client leaves mid-stream, mid-SSE, before the first event, or whi
   }
 });
 
+lifecycle('server.close() with an SSE stream open: the stream is cut at the timeout, its onAbort runs, the signal says why', async () => {
+  const left: Left = {};
+  const hono = new Hono();
+  hono.get('/sse', (c) => {
+    abortsOf(c.req.raw, left);
+    return streamSSE(c, async (stream) => {
+      stream.onAbort(() => {
+        left.cancelled = 'onAbort';
+      });
+      for (let i = 0; !stream.aborted; i++) {
+        await stream.writeSSE({ data: `tick ${i}` });
+        await stream.sleep(10);
+      }
+      left.finished = true;
+    });
+  });
+  const running = await serve(hono.fetch);
+  const conversation = await Conversation.open(running.port);
+  try {
+    await conversation.write('GET /sse HTTP/1.1\r\nHost: a\r\n\r\n');
+    await conversation.until((t) => t.includes('data: tick 1\n\n'), 3000);
+    const started = performance.now();
+    await running.server.close({ timeout: 200 });
+    assert.ok(performance.now() - started < 2000, 'close() resolved at its timeout');
+    assert.ok(await waitFor(() => left.finished === true, 1000), 'the SSE loop ended');
+    assert.is(left.cancelled, 'onAbort');
+    assert.ok(isAbort(left.reason), String(left.reason));
+    assert.ok(await conversation.waitClose(1000), 'the client sees the connection end');
+    assert.not.match(conversation.text(), /\r\n0\r\n\r\n$/, 'never a clean end of the chunked body');
+  } finally {
+    conversation.destroy();
+    await running.close();
+  }
+});
+
 lifecycle('a throw and a rejection are a 500, and the requests pipelined behind get their own answers', async () => {
   const app: FetchApp = async (request) => {
     const path = new URL(request.url).pathname;
