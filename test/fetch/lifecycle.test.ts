@@ -33,7 +33,7 @@ let timers: TimerWatch;
 let watch: ProcessWatch;
 
 lifecycle.before(async () => {
-  // Warm up what every test makes once (the WebAssembly parser, the light Response, Hono's router), and let the
+  // Warm up what every test makes once (the WebAssembly parser, the light Response), and let the
   // Date cache timer expire, so that what is left at the end is what the tests left.
   const running = await serve(() => new Response('warm'));
   await exchange(running.port, 'GET / HTTP/1.1\r\nHost: a\r\n\r\n');
