@@ -141,7 +141,8 @@ lifecycle('a body read in part or cancelled, then answered: the head says close 
   try {
     // The app answered with a whole body: once it is written, nobody reads the rest, whether the app read a
     // chunk of it, cancelled it, or both. A head saying keep-alive, then a close, would let the client send the
-    // next request for nothing.
+    // next request for nothing. (A cancelled body never fills the buffer: its answer went only once the whole
+    // body, past maxDiscardSize, had been read and dropped.)
     for (const path of ['/part', '/cancel', '/part-then-cancel']) {
       seen.length = 0;
       for (const request of [sized(path, smuggling(MiB)), chunked(path, smuggling(MiB), 32 * KiB)]) {
