@@ -75,6 +75,11 @@ export class Server {
     return this.accept.tls !== null;
   }
 
+  /** New connections are taken: neither close() nor closeListener() was called (listening or not). */
+  get accepting(): boolean {
+    return this.unlistening === null;
+  }
+
   /** Sockets handed over by accepted upgrades and still open (close() does not wait for them). */
   get upgraded(): ReadonlySet<Socket> {
     return this.pool.upgradedSockets;
