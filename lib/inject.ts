@@ -3,12 +3,14 @@
 // and the response read back from the exact bytes written. Limits apply as on a socket.
 import type { Socket } from 'node:net';
 import type { ServerOptions } from './config.js';
+import type { Connection } from './connection.js';
 import { ST_BODY, ST_IDLE, ST_READING } from './connection-states.js';
 import { HttpError } from './errors.js';
 import type { Handler } from './handle.js';
 import { methodsOf, parseResponses, type InjectResponse } from './inject-parse.js';
 import { latin1Bytes, requestBytes, type InjectRequest } from './inject-request.js';
 import { MemorySocket } from './inject-socket.js';
+import { parseProxyHeader } from './proxy-protocol.js';
 import { Server } from './server.js';
 
 export type { InjectResponse } from './inject-parse.js';
@@ -53,6 +55,17 @@ function pieces(input: InjectInput): Buffer[] {
   return [requestBytes(input as InjectRequest)];
 }
 
+/** The bytes the HTTP parser reads: with proxyProtocol, those after the PROXY header (none without a valid one). */
+function httpBytes(bytes: Buffer, proxied: boolean): Buffer {
+  if (!proxied) return bytes;
+  try {
+    const header = parseProxyHeader(bytes);
+    return header === null ? Buffer.alloc(0) : bytes.subarray(header.length);
+  } catch {
+    return Buffer.alloc(0);
+  }
+}
+
 function turn(slow: boolean): Promise<void> {
   return new Promise((resolve) => (slow ? setTimeout(resolve, 1) : setImmediate(resolve)));
 }
@@ -86,13 +99,18 @@ export async function inject(target: Handler | Server, input: InjectInput, optio
   let closed = true; // unless the connection is found idle, kept alive
   let handedOver = false;
   try {
-    const conn = server.acceptSocket(socket as unknown as Socket);
+    // Its Connection, once the pool has it (after a PROXY header, with proxyProtocol); null: refused at once.
+    const pool: { conn?: Connection | null } = {};
+    server.acceptSocket(socket as unknown as Socket, (conn) => {
+      pool.conn = conn;
+    });
     for (const piece of data) {
       socket.push(piece);
       await turn(false);
     }
     for (let round = 0; !socket.closed; round++) {
       await turn(round > 100);
+      const conn = pool.conn;
       if (socket.closed || conn === null) break;
       if (Date.now() > deadline) {
         socket.destroy();
@@ -107,6 +125,10 @@ export async function inject(target: Handler | Server, input: InjectInput, optio
         break;
       }
       if (!socket.drained || socket.destroyed) continue;
+      if (conn === undefined) {
+        socket.endInput(); // the pre-protocol step waits for more (a PROXY header cut short): the client has none
+        continue;
+      }
       const state = conn.state;
       if (state === ST_IDLE) {
         closed = false;
@@ -121,7 +143,7 @@ export async function inject(target: Handler | Server, input: InjectInput, optio
     if (own) await server.close({ timeout: 0 });
   }
   const wire = Buffer.concat(socket.written);
-  const responses = parseResponses(wire, methodsOf(Buffer.concat(data), server.config.parserLimits), closed);
+  const responses = parseResponses(wire, methodsOf(httpBytes(Buffer.concat(data), server.config.proxyProtocol), server.config.parserLimits), closed);
   const first = responses[0];
   if (first === undefined) throw new InjectError(`no response (${wire.length} bytes written)`, 'H1W_INJECT_NO_RESPONSE');
   // Only a new owner writes a 101 (h1wire never does), so one also tells of an owner that closed at once.

@@ -374,6 +374,30 @@ features('remoteAddress with trustProxy: forwarding headers count only from a tr
   await server.close();
 });
 
+features('proxyProtocol: the PROXY header is read from the injected bytes as from a socket, cut anywhere', async () => {
+  const server = createServer((req) => ({ body: `${req.remoteAddress}:${req.remotePort} ${req.method}` }), { proxyProtocol: true });
+  const { port } = await server.listen(0);
+  try {
+    const input = 'PROXY TCP4 203.0.113.7 10.0.0.1 5555 80\r\nHEAD / HTTP/1.1\r\nHost: a\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n';
+    const res = await inject(server, input);
+    assert.equal(res.responses.map((r) => [r.status, r.body.toString()]), [[200, ''], [200, '203.0.113.7:5555 GET']]);
+    const real = await send(port, input, { quietMs: 150 });
+    assert.is(normalize(res.wire.toString('latin1')), normalize(real.bytes.toString('latin1')));
+    for (const seed of [5, 8]) {
+      const cut = await inject(server, pieces(Buffer.from(input, 'latin1'), 'random', prng(seed)));
+      assert.is(normalize(cut.wire.toString('latin1')), normalize(res.wire.toString('latin1')), `seed ${seed}`);
+    }
+    // No header, or one cut short: dropped without a word, as a socket is.
+    const dropped = server.stats().closes['proxy-header'];
+    await rejects(() => inject(server, { url: '/' }), 'H1W_INJECT_NO_RESPONSE');
+    await rejects(() => inject(server, 'PROXY TCP4 203.0.113.7'), 'H1W_INJECT_NO_RESPONSE');
+    assert.is(server.stats().closes['proxy-header'], dropped + 2);
+    assert.is((await send(port, 'GET / HTTP/1.1\r\nHost: a\r\n\r\n', { quietMs: 150 })).bytes.length, 0);
+  } finally {
+    await server.close({ timeout: 100 });
+  }
+});
+
 // ---- concurrency ----------------------------------------------------------------------------------------------
 
 const together = suite('inject: many at once, with sockets, and after close');
