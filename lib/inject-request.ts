@@ -12,8 +12,9 @@ export interface InjectRequest {
   /** The request target, e.g. "/items/1?x=2" (default "/"); sent as given, but for characters outside visible
    * ASCII, which are percent-encoded as UTF-8. */
   url?: string;
-  headers?: Readonly<Record<string, string | readonly string[]>> | readonly (readonly [string, string])[];
-  /** A string is sent as UTF-8. */
+  /** An object (an array value: one line per value), or [name, value] pairs: an array, a Map, fetch's Headers. */
+  headers?: Readonly<Record<string, string | readonly string[]>> | Iterable<readonly [string, string]>;
+  /** A string is sent as UTF-8; anything else but bytes is refused (JSON.stringify an object yourself). */
   body?: string | Uint8Array;
 }
 
@@ -46,8 +47,9 @@ export function encodeTarget(url: string): string {
 function fieldPairs(given: InjectRequest['headers']): [string, string][] {
   const pairs: [string, string][] = [];
   if (given === undefined) return pairs;
-  if (Array.isArray(given)) {
-    for (const pair of given as readonly (readonly [string, string])[]) pairs.push([pair[0], pair[1]]);
+  if (typeof (given as Partial<Iterable<unknown>>)[Symbol.iterator] === 'function') {
+    // Pairs, in order (an object's own entries would be none for a Map or a Headers: nothing silently dropped).
+    for (const pair of given as Iterable<readonly [string, string]>) pairs.push([pair[0], pair[1]]);
   } else {
     for (const [name, value] of Object.entries(given as Record<string, string | readonly string[]>)) {
       if (typeof value === 'string') pairs.push([name, value]);
@@ -73,11 +75,15 @@ function fieldPairs(given: InjectRequest['headers']): [string, string][] {
 export function requestBytes(input: InjectRequest): Buffer {
   const method = input.method ?? 'GET';
   if (typeof method !== 'string' || !TOKEN.test(method)) throw new InjectInputError(`invalid method ${JSON.stringify(String(method))}`);
+  if (input.url !== undefined && typeof input.url !== 'string') throw new InjectInputError(`url must be a string, got ${typeof input.url}`);
   const target = encodeTarget(input.url ?? '/');
   if (target === '') throw new InjectInputError('url is empty: a request line needs a target ("/" at least)');
   const pairs = fieldPairs(input.headers);
   const valueOf = (name: string): string | undefined => pairs.find(([n]) => n.toLowerCase() === name)?.[1];
-  let body = input.body === undefined ? null : typeof input.body === 'string' ? Buffer.from(input.body, 'utf8') : Buffer.from(input.body);
+  let body: Buffer | null = null;
+  if (typeof input.body === 'string') body = Buffer.from(input.body, 'utf8');
+  else if (input.body instanceof Uint8Array) body = Buffer.from(input.body);
+  else if (input.body !== undefined) throw new InjectInputError(`body must be a string or a Uint8Array, got ${typeof input.body}: serialize it first`);
   if (valueOf('host') === undefined) pairs.unshift(['Host', 'localhost']);
   const coding = valueOf('transfer-encoding');
   if (coding !== undefined && CHUNKED_LAST.test(coding)) {

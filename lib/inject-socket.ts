@@ -27,6 +27,7 @@ export class MemorySocket extends EventEmitter {
    * nothing is ever buffered here, and 'end' is the client's FIN. */
   readonly _readableState = { length: 0, endEmitted: false };
   readonly _writableState = { length: 0 };
+  private flowing: boolean | null = true;
   private readonly pending: Buffer[] = [];
   private inputEnded = false;
   private finSent = false;
@@ -36,6 +37,21 @@ export class MemorySocket extends EventEmitter {
     this.remoteAddress = remoteAddress;
     this.remotePort = remotePort;
     this.encrypted = encrypted;
+    // As on a stream: a 'data' listener added while the socket is neither paused nor flowing starts the flow.
+    this.on('newListener', (event: string) => {
+      if (event === 'data' && this.flowing === null) this.resume();
+    });
+  }
+
+  /** As a stream's: true flowing, false paused, null neither (how an accepted upgrade hands the socket over:
+   * bytes wait for the new owner's 'data' listener). */
+  get readableFlowing(): boolean | null {
+    return this.flowing;
+  }
+
+  set readableFlowing(value: boolean | null) {
+    this.flowing = value;
+    this.paused = value !== true;
   }
 
   get readable(): boolean {
@@ -93,21 +109,14 @@ export class MemorySocket extends EventEmitter {
   setTimeout(): this {
     return this;
   }
-  setKeepAlive(): this {
-    return this;
-  }
-  ref(): this {
-    return this;
-  }
-  unref(): this {
-    return this;
-  }
   pause(): this {
     this.paused = true;
+    this.flowing = false;
     return this;
   }
   resume(): this {
     this.paused = false;
+    this.flowing = true;
     queueMicrotask(() => this.deliver());
     return this;
   }

@@ -361,6 +361,18 @@ features('the demo WebSocket route through inject: ws completes its handshake on
     assert.ok(res.upgraded);
     const accept = createHash('sha1').update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
     assert.is(res.headers['sec-websocket-accept'], accept);
+    // A masked text frame right after the head: ws gets it back through unshift and echoes it, unmasked.
+    const head = `GET /ws HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`;
+    const mask = [1, 2, 3, 4];
+    const frame = Buffer.from([0x81, 0x80 | 2, ...mask, 'h'.charCodeAt(0) ^ mask[0]!, 'i'.charCodeAt(0) ^ mask[1]!]);
+    // Whole (the frame is in `head`), as its own read after the head (it waits for ws's 'data' listener), and
+    // cut at random.
+    const bytes = Buffer.concat([Buffer.from(head, 'latin1'), frame]);
+    for (const input of [bytes, [head, frame], pieces(bytes, 'random', prng(7))]) {
+      const echoed = await inject(demo, input);
+      assert.is(echoed.status, 101);
+      assert.equal([...echoed.wire.subarray(echoed.raw.length)], [0x81, 2, 0x68, 0x69]);
+    }
   } finally {
     await demo.close({ timeout: 100, upgraded: 'destroy' });
   }

@@ -29,6 +29,16 @@ test('headers: arrays become repeated lines, tuples keep order and case, a Host 
   assert.is(text(requestBytes({ headers: [['Cookie', 'a=1'], ['cookie', 'b=2']] })), 'GET / HTTP/1.1\r\nHost: localhost\r\nCookie: a=1\r\ncookie: b=2\r\n\r\n');
 });
 
+test('headers from any iterable of pairs (a Map, fetch Headers) are sent, not dropped', () => {
+  assert.is(text(requestBytes({ headers: new Map([['x-a', '1']]) })), 'GET / HTTP/1.1\r\nHost: localhost\r\nx-a: 1\r\n\r\n');
+  assert.is(text(requestBytes({ headers: new Headers({ 'X-B': '2' }) })), 'GET / HTTP/1.1\r\nHost: localhost\r\nx-b: 2\r\n\r\n');
+});
+
+test('a body or url of another type is refused, not guessed at', () => {
+  refused(() => requestBytes({ method: 'POST', body: { a: 1 } as never }), /body must be a string or a Uint8Array, got object/);
+  refused(() => requestBytes({ url: 5 as never }), /url must be a string/);
+});
+
 test('a body gets its Content-Length (0 for an empty one); a string body is UTF-8', () => {
   assert.is(text(requestBytes({ method: 'POST', body: '' })), 'POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\n\r\n');
   const utf8 = requestBytes({ method: 'POST', body: 'é' });
