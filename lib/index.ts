@@ -16,7 +16,7 @@ export type { ServerStats } from './pool.js';
 export * as limits from './limits.js';
 export { createDemoServer } from './demo.js';
 export { fetchHandler, type FetchApp, type FetchHandlerOptions } from './fetch-handler.js';
-export { inject, InjectError, type InjectInput, type InjectOptions, type InjectRequest, type InjectResponse, type InjectResult } from './inject.js';
+export { inject, InjectError, InjectInputError, type InjectInput, type InjectOptions, type InjectRequest, type InjectResponse, type InjectResult } from './inject.js';
 export { parseProxyHeader, ProxyProtocolError, type ProxyHeader, type ProxyAddress, type ProxyErrorCode } from './proxy-protocol.js';
 export type { TrustProxy, TrustFunction } from './forwarded.js';
 export { cluster, reusePortSupported, type ClusterOptions, type ClusterPrimary, type ClusterWorker, type Balance, type ShutdownReport, type WorkerReport } from './cluster.js';

@@ -1,5 +1,7 @@
 // Reading the bytes inject() collected back as responses, the way a client would: status line, header fields,
-// and a body delimited by the framing (none for HEAD, 1xx, 204, 304; Content-Length; chunked; the close).
+// and a body delimited by the framing (none for HEAD, 1xx, 204, 304; Content-Length; chunked; the close). A 101
+// is the last HTTP on the connection (what follows is the new protocol); a body cut short by the connection's
+// end is kept, marked incomplete, as a client sees headers and then a body that fails.
 // Pure. The methods of the requests (for HEAD) come from h1wire's own parser run over the request bytes.
 import type { ParserLimits } from './parser.js';
 import { RequestParser } from './parser.js';
@@ -22,6 +24,8 @@ export interface InjectResponse {
   raw: Buffer;
   /** Interim (1xx) responses sent before this one, exact bytes. */
   interim: Buffer[];
+  /** The body arrived whole by its framing; false: the connection ended first (a stream that failed midway). */
+  complete: boolean;
 }
 
 const CRLF = Buffer.from('\r\n');
@@ -85,7 +89,7 @@ export function parseResponses(bytes: Buffer, methods: readonly string[], closed
     if (match === null) break;
     const status = Number(match[1]);
     let end = headEnd + 4;
-    if (status < 200) {
+    if (status < 200 && status !== 101) {
       interim.push(bytes.subarray(at, end));
       at = end;
       continue;
@@ -102,14 +106,23 @@ export function parseResponses(bytes: Buffer, methods: readonly string[], closed
     const parts: Buffer[] = [];
     const trailers: string[] = [];
     const method = methods[responses.length];
-    if (method === 'HEAD' || status === 204 || status === 304) {
+    let complete = true;
+    if (method === 'HEAD' || status === 101 || status === 204 || status === 304) {
       // no body
     } else if (/(^|,)\s*chunked\s*$/i.test(headers['transfer-encoding'] ?? '')) {
       end = dechunk(bytes, end, parts, trailers);
-      if (end < 0) break;
+      if (end < 0) {
+        if (!closed) break;
+        complete = false;
+        end = bytes.length;
+      }
     } else if (headers['content-length'] !== undefined) {
-      const length = Number(headers['content-length']);
-      if (end + length > bytes.length) break;
+      let length = Number(headers['content-length']);
+      if (end + length > bytes.length) {
+        if (!closed) break;
+        complete = false;
+        length = bytes.length - end;
+      }
       parts.push(bytes.subarray(end, end + length));
       end += length;
     } else {
@@ -118,7 +131,8 @@ export function parseResponses(bytes: Buffer, methods: readonly string[], closed
       end = bytes.length;
     }
     const reason = match[2] as string;
-    responses.push({ status, reason, headers, rawHeaders, cookies, body: Buffer.concat(parts), trailers, raw: bytes.subarray(at, end), interim });
+    responses.push({ status, reason, headers, rawHeaders, cookies, body: Buffer.concat(parts), trailers, raw: bytes.subarray(at, end), interim, complete });
+    if (status === 101 || !complete) break;
     interim = [];
     at = end;
   }

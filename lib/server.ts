@@ -75,6 +75,11 @@ export class Server {
     return this.accept.tls !== null;
   }
 
+  /** New connections are taken: neither close() nor closeListener() was called (listening or not). */
+  get accepting(): boolean {
+    return this.unlistening === null;
+  }
+
   /** Sockets handed over by accepted upgrades and still open (close() does not wait for them). */
   get upgraded(): ReadonlySet<Socket> {
     return this.pool.upgradedSockets;
@@ -97,9 +102,12 @@ export class Server {
     return this.net.address() as AddressInfo | null;
   }
 
-  /** @internal In-process connections (inject()): a socket-like object takes the same accept path. */
-  acceptSocket(socket: net.Socket): Connection | null {
-    return this.pool.accept(socket);
+  /** @internal In-process connections (inject()): a socket-like object takes the accept path from the
+   * pre-protocol step on (a PROXY header is read from it as from a socket) to the pool, TLS aside (it has no
+   * handshake to do). `accepted` gets its Connection, or null when the pool closed it at once; never, when the
+   * pre-protocol step dropped it. */
+  acceptSocket(socket: net.Socket, accepted: (conn: Connection | null) => void): void {
+    this.accept.preProtocol(socket, (ready, peer) => accepted(this.pool.accept(ready, peer)));
   }
 
   /** Stops accepting, right after an accept batch (the kernel's accept queue is then emptiest: closing a
