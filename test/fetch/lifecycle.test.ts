@@ -7,7 +7,7 @@
 //
 // Where node-server (node:http) behaves otherwise, the test says which side the RFCs or the fetch standard
 // take, and why h1wire keeps its way.
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -338,6 +338,21 @@ function abortsOf(request: Request, left: Left): void {
 
 /** Opens a connection, sends `request`, waits for `ready` (what came back, or what the app saw), and leaves (a
  * reset when `reset`, else a FIN and a close). */
+/** An SSE stream that ticks every 10 ms until aborted, noting in `left` what the app saw of the end. */
+function tickingSse(c: Context, left: Left): Response {
+  abortsOf(c.req.raw, left);
+  return streamSSE(c, async (stream) => {
+    stream.onAbort(() => {
+      left.cancelled = 'onAbort';
+    });
+    for (let i = 0; !stream.aborted; i++) {
+      await stream.writeSSE({ data: `tick ${i}` });
+      await stream.sleep(10);
+    }
+    left.finished = true;
+  });
+}
+
 async function leaveAfter(port: number, request: string, ready: (conversation: Conversation) => Promise<unknown>, reset: boolean): Promise<string> {
   const conversation = await Conversation.open(port);
   await conversation.write(request);
@@ -357,20 +372,7 @@ lifecycle('the client leaves mid-stream, mid-SSE, before the first event, or whi
   // Error named AbortError (the name fetch gives an abort), with a stable code and who closed.
   const probes: Record<string, Left> = {};
   const hono = new Hono();
-  hono.get('/sse', (c) => {
-    const left = (probes.sse = {} as Left);
-    abortsOf(c.req.raw, left);
-    return streamSSE(c, async (stream) => {
-      stream.onAbort(() => {
-        left.cancelled = 'onAbort';
-      });
-      for (let i = 0; !stream.aborted; i++) {
-        await stream.writeSSE({ data: `tick ${i}` });
-        await stream.sleep(10);
-      }
-      left.finished = true;
-    });
-  });
+  hono.get('/sse', (c) => tickingSse(c, (probes.sse = {} as Left)));
   hono.get('/sse-silent', (c) => {
     // Waits for an event that never comes: only the response stream's cancel() can end it.
     const left = (probes['sse-silent'] = {} as Left);
@@ -448,19 +450,7 @@ lifecycle('the client leaves mid-stream, mid-SSE, before the first event, or whi
 lifecycle('server.close() with an SSE stream open: the stream is cut at the timeout, its onAbort runs, the signal says why', async () => {
   const left: Left = {};
   const hono = new Hono();
-  hono.get('/sse', (c) => {
-    abortsOf(c.req.raw, left);
-    return streamSSE(c, async (stream) => {
-      stream.onAbort(() => {
-        left.cancelled = 'onAbort';
-      });
-      for (let i = 0; !stream.aborted; i++) {
-        await stream.writeSSE({ data: `tick ${i}` });
-        await stream.sleep(10);
-      }
-      left.finished = true;
-    });
-  });
+  hono.get('/sse', (c) => tickingSse(c, left));
   const running = await serve(hono.fetch);
   const conversation = await Conversation.open(running.port);
   try {
