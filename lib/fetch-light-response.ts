@@ -6,6 +6,7 @@
 // `instanceof Response` holds both ways, as it must once this class stands in for the global one.
 
 import * as nodeStream from 'node:stream';
+import { TOKEN } from './frame.js';
 
 // In node:stream since Node 16.8 (web streams too), not in @types/node 20.
 const isDisturbed = (nodeStream as unknown as { isDisturbed(stream: ReadableStream): boolean }).isDisturbed;
@@ -89,7 +90,6 @@ function byteLengthOf(body: string | Uint8Array): number {
 
 // RFC 9110 field names; values as undici keeps them (no NUL, CR, LF, no leading or trailing space or tab, which
 // undici strips) and as h1wire sends them. Anything else goes to the real constructor, which throws or normalises.
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const KEPT_VALUE = /^(?:[\x21-\x7e\x80-\xff](?:[\t\x20-\x7e\x80-\xff]*[\x21-\x7e\x80-\xff])?)?$/;
 
 function keptField(name: unknown, value: unknown): value is string {

@@ -4,6 +4,7 @@
 // then each address a trusted proxy says it got the request from; the first untrusted one is the client.
 // Who is trusted is proxy-addr's job (addresses, CIDRs, 'loopback', 'linklocal', 'uniquelocal').
 import proxyaddr from 'proxy-addr';
+import { TOKEN } from './frame.js';
 
 /** (address, hop) → believe what this peer says it got from the one before it. Hop 0 is the socket's peer. */
 export type TrustFunction = (address: string, hop: number) => boolean;
@@ -75,8 +76,6 @@ function xForwardedHops(header: (name: string) => string | undefined): Hop[] {
   }
   return hops;
 }
-
-const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 /** `Forwarded` elements, right to left (RFC 7239 §4). Malformed → no hops: nothing in it is believed. */
 export function forwardedHops(value: string): Hop[] {

@@ -26,9 +26,10 @@ export function chooseFraming(status: number, bodyKind: BodyKind, declaredLength
   return http11 ? FRAME_CHUNKED : FRAME_CLOSE;
 }
 
-// RFC 9110 §5.1 token; §5.5 field-value: VCHAR, SP, HTAB and obs-text, nothing else.
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+// RFC 9110 §5.6.2 token (field names, methods); §5.5 field-value: VCHAR, SP, HTAB and obs-text, nothing else.
+// The one copy of each: inject, the light Response and the forwarding parser check against these too.
+export const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+export const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 const NON_ASCII = /[\x80-\xff]/;
 
 /** A checked header block, with what the server needs to know about it. */

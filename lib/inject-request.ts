@@ -4,6 +4,7 @@
 // percent-encoded as fetch does, Host and Content-Length added unless given, a body framed as its headers say.
 import { chunkHead, lastChunk } from './chunked.js';
 import { HttpError } from './errors.js';
+import { FIELD_VALUE, TOKEN } from './frame.js';
 
 /** A request as an object; see requestBytes() for exactly what is sent. */
 export interface InjectRequest {
@@ -25,9 +26,6 @@ export class InjectInputError extends HttpError {
   }
 }
 
-// RFC 9110 §5.6.2 token (methods and field names); §5.5 field-value: VCHAR, SP, HTAB and obs-text.
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 // What a request-target can never hold raw: controls, space, DEL and anything past ASCII (one code point).
 const NOT_IN_TARGET = /[^\x21-\x7e]/gu;
 // A transfer coding list whose last coding is chunked (RFC 9112 §6.1: then the body is chunked).
